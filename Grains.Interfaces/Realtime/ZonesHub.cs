@@ -1,0 +1,33 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.SignalR;
+using Zones.Geofencing;
+
+namespace Zones.Realtime;
+
+/// <summary>The live-notification hub at <c>/hubs/zones</c>.
+/// It lives in the contract because the SignalR Redis backplane names its channels after the hub's
+/// full type name: the Api hosts it, the silos publish to it through <c>IHubContext&lt;ZonesHub&gt;</c>,
+/// and both must name the same type. Its behaviour is the Api's, behind <see cref="IZonesHubHandler"/>.</summary>
+[Authorize]
+public sealed class ZonesHub(IZonesHubHandler handler) : Hub
+{
+    /// <summary>The client method that receives a <see cref="ZoneEvent"/>.</summary>
+    public const string ZoneEventMethod = "zoneEvent";
+
+    /// <summary>The route the Api maps the hub to.</summary>
+    public const string Path = "/hubs/zones";
+
+    /// <summary>Same rules and answer as <c>POST /api/v1/locations</c>.</summary>
+    public Task<object> SendLocations(System.Text.Json.JsonElement request) => handler.SendLocations(Context, request);
+
+    /// <summary>For a device that keeps its connection open: each ping is evaluated as it arrives.</summary>
+    public Task StreamLocations(IAsyncEnumerable<System.Text.Json.JsonElement> pings) => handler.StreamLocations(Context, pings);
+}
+
+/// <summary>The Api's implementation of the hub's client-to-server methods.</summary>
+public interface IZonesHubHandler
+{
+    Task<object> SendLocations(HubCallerContext context, System.Text.Json.JsonElement request);
+
+    Task StreamLocations(HubCallerContext context, IAsyncEnumerable<System.Text.Json.JsonElement> pings);
+}
