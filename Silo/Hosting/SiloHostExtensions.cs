@@ -1,0 +1,103 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Orleans.Configuration;
+using StackExchange.Redis;
+using Zones.Geofencing;
+using Zones.Realtime;
+using Zones.Silo.Observability;
+using Zones.Silo.Realtime;
+using Zones.Users;
+
+namespace Zones.Silo.Hosting;
+
+/// <summary>The silo's Orleans settings (configuration section <c>Orleans</c>).</summary>
+public sealed class OrleansSettings
+{
+    public string ClusterId { get; set; } = "zones-local";
+    public string ServiceId { get; set; } = "zones";
+    public int SiloPort { get; set; } = 11111;
+    public int GatewayPort { get; set; } = 30000;
+    /// <summary>The address other silos and clients reach this silo on.</summary>
+    public string AdvertisedIP { get; set; } = "127.0.0.1";
+}
+
+public static class SiloHostExtensions
+{
+    /// <summary>The Redis channel prefix shared by every node of one deployment (silos publish, Api nodes deliver).</summary>
+    public const string SignalRChannelPrefix = "zones";
+
+    /// <summary>Orleans with PostgreSQL membership, presence storage and reminders, plus the grains' adapters.</summary>
+    public static WebApplicationBuilder AddZonesSilo(this WebApplicationBuilder builder)
+    {
+        var postgres = RequiredConnectionString(builder.Configuration, "Postgres");
+        var redis = RequiredConnectionString(builder.Configuration, "Redis");
+        var settings = builder.Configuration.GetSection("Orleans").Get<OrleansSettings>() ?? new OrleansSettings();
+
+        builder.Services.AddZonesGrainServices(postgres, redis);
+        builder.UseOrleans(silo =>
+        {
+            silo.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = settings.ClusterId;
+                o.ServiceId = settings.ServiceId;
+            });
+            silo.ConfigureEndpoints(IPAddress.Parse(settings.AdvertisedIP), settings.SiloPort, settings.GatewayPort,
+                listenOnAnyHostAddress: true);
+            silo.UseAdoNetClustering(o =>
+            {
+                o.Invariant = "Npgsql";
+                o.ConnectionString = postgres;
+            });
+            silo.AddZonesStorage(postgres);
+            silo.Configure<ClusterMembershipOptions>(ConfigureFastFailureDetection);
+        });
+        return builder;
+    }
+
+    /// <summary>Presence in PostgreSQL grain storage and durable reminders (dwell wake-ups).</summary>
+    public static ISiloBuilder AddZonesStorage(this ISiloBuilder silo, string postgres)
+    {
+        silo.AddAdoNetGrainStorage(StorageNames.Presence, o =>
+        {
+            o.Invariant = "Npgsql";
+            o.ConnectionString = postgres;
+        });
+        silo.UseAdoNetReminderService(o =>
+        {
+            o.Invariant = "Npgsql";
+            o.ConnectionString = postgres;
+        });
+        return silo;
+    }
+
+    /// <summary>Everything the grains depend on: PostgreSQL adapters, the batched activity writer, and the
+    /// SignalR publisher on the Redis backplane. Shared by the silo host and the test clusters.</summary>
+    public static IServiceCollection AddZonesGrainServices(this IServiceCollection services, string postgres, string redis)
+    {
+        services.AddOptions<GeofencingOptions>().BindConfiguration(GeofencingOptions.Section).ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddZonesPostgres(postgres);
+        services.AddSignalR()
+            .AddStackExchangeRedis(redis, o => o.Configuration.ChannelPrefix = RedisChannel.Literal(SignalRChannelPrefix));
+        services.AddSingleton<IZoneEventPublisher, SignalRZoneEventPublisher>();
+        services.AddSingleton(new RedisProbe(redis));
+        return services;
+    }
+
+    /// <summary>A killed silo is declared dead in seconds rather than the default ~15-60 s, so its users
+    /// reactivate elsewhere quickly. Probes every 2 s; two missed probes make a suspicion.</summary>
+    static void ConfigureFastFailureDetection(ClusterMembershipOptions o)
+    {
+        o.ProbeTimeout = TimeSpan.FromSeconds(2);
+        o.NumMissedProbesLimit = 2;
+        o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(10);
+        o.TableRefreshTimeout = TimeSpan.FromSeconds(10);
+        o.DeathVoteExpirationTimeout = TimeSpan.FromSeconds(30);
+    }
+
+    static string RequiredConnectionString(IConfiguration configuration, string name) =>
+        configuration.GetConnectionString(name) is { Length: > 0 } value
+            ? value
+            : throw new InvalidOperationException(
+                $"Missing setting ConnectionStrings:{name} (environment variable ConnectionStrings__{name}).");
+}

@@ -1,0 +1,165 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Threading.Channels;
+using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.SignalR.Client;
+using Npgsql;
+using static Zones.EndToEndTests.Walk;
+
+namespace Zones.EndToEndTests;
+
+/// <summary>The whole path on real processes: HTTP ping → silo → PostGIS → SignalR (Redis backplane) → client.</summary>
+public sealed class PingToNotificationTests(LocalCluster cluster) : IClassFixture<LocalCluster>
+{
+    // A circle in Berlin-Mitte and a square polygon 2 km east of it; "away" is far from both.
+    const double CircleLat = 52.5200, CircleLon = 13.4050;
+    const double SquareLat = 52.5200, SquareLon = 13.4350;
+    const double AwayLat = 52.5600, AwayLon = 13.3500;
+
+    static object CircleZone => new
+    {
+        title = "Office",
+        latitude = CircleLat,
+        longitude = CircleLon,
+        radius = 150,
+        icon = "briefcase",
+        notificationText = "Welcome to the office",
+    };
+
+    static object SquareZone => new
+    {
+        title = "Park",
+        polygon = new
+        {
+            type = "Polygon",
+            coordinates = new[]
+            {
+                new[]
+                {
+                    new[] { SquareLon - 0.003, SquareLat - 0.002 }, new[] { SquareLon + 0.003, SquareLat - 0.002 },
+                    new[] { SquareLon + 0.003, SquareLat + 0.002 }, new[] { SquareLon - 0.003, SquareLat + 0.002 },
+                    new[] { SquareLon - 0.003, SquareLat - 0.002 },
+                },
+            },
+        },
+    };
+
+    [Fact]
+    public async Task Entering_and_leaving_zones_is_answered_pushed_listed_and_stored()
+    {
+        using var client = new ZonesClient(cluster.ApiUrl);
+        await client.RegisterAsync();
+        var office = await client.CreateZoneAsync(CircleZone);
+        var park = await client.CreateZoneAsync(SquareZone);
+        await using var hub = await HubListener.ConnectAsync(cluster.ApiUrl, client.AccessToken);
+
+        var answered = new List<JsonNode>();
+        foreach (var (minute, lat, lon) in new[]
+                 {
+                     (0, AwayLat, AwayLon), (10, CircleLat, CircleLon), (20, AwayLat, AwayLon),
+                     (30, SquareLat, SquareLon), (40, AwayLat, AwayLon),
+                 })
+        {
+            var report = await client.PostPingsAsync(Ping(minute, lat, lon));
+            Assert.Equal(1, report["accepted"]!.GetValue<int>());
+            answered.AddRange(Events(report));
+        }
+
+        Assert.Equal(["enter:Office", "exit:Office", "enter:Park", "exit:Park"], answered.Select(Describe));
+        Assert.Equal(office.ToString(), answered[0]["zoneId"]!.GetValue<string>());
+        Assert.Equal(park.ToString(), answered[2]["zoneId"]!.GetValue<string>());
+        Assert.Equal("briefcase", answered[0]["icon"]!.GetValue<string>());
+        Assert.Equal("Welcome to the office", answered[0]["notificationText"]!.GetValue<string>());
+
+        var pushed = await hub.TakeAsync(4, TimeSpan.FromSeconds(10), cluster);
+        Assert.Equal(answered.Select(e => e["id"]!.GetValue<string>()), pushed.Select(e => e.GetProperty("id").GetString()));
+        Assert.Equal(answered.Select(e => e["type"]!.GetValue<string>()), pushed.Select(e => e.GetProperty("type").GetString()));
+
+        var listed = await client.GetActivitiesAsync();
+        Assert.Equal(answered.Select(e => e["id"]!.GetValue<string>()).Reverse(), listed.Select(e => e!["id"]!.GetValue<string>()));
+
+        await using var db = new NpgsqlConnection(cluster.DatabaseConnectionString);
+        await db.OpenAsync();
+        await using var stored = new NpgsqlCommand("SELECT id, type FROM activities WHERE user_id = @user ORDER BY timestamp", db);
+        stored.Parameters.AddWithValue("user", client.UserId);
+        var rows = new List<string>();
+        await using (var reader = await stored.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                rows.Add($"{reader.GetGuid(0)}:{reader.GetString(1)}");
+            }
+        }
+
+        Assert.Equal(answered.Select(e => $"{e["id"]}:{e["type"]}"), rows);
+    }
+
+    [Fact]
+    public async Task Presence_survives_a_restart_of_every_silo()
+    {
+        using var client = new ZonesClient(cluster.ApiUrl);
+        await client.RegisterAsync();
+        await client.CreateZoneAsync(CircleZone);
+        var entered = await client.PostPingsAsync(Ping(0, AwayLat, AwayLon), Ping(10, CircleLat, CircleLon));
+        Assert.Equal(["enter:Office"], Events(entered).Select(Describe));
+
+        cluster.KillAllSilos();
+        await cluster.StartSilosAsync(2);
+
+        var stillInside = await client.PostPingsWhenAvailableAsync(TimeSpan.FromSeconds(90), Ping(20, CircleLat + 0.0002, CircleLon));
+        Assert.Equal(1, stillInside["accepted"]!.GetValue<int>());
+        Assert.Empty(Events(stillInside));
+        var left = await client.PostPingsAsync(Ping(30, AwayLat, AwayLon));
+        Assert.Equal(["exit:Office"], Events(left).Select(Describe));
+    }
+
+    /// <summary>A SignalR client on /hubs/zones over WebSockets that queues every zoneEvent it receives.</summary>
+    sealed class HubListener : IAsyncDisposable
+    {
+        readonly Channel<JsonElement> _events = Channel.CreateUnbounded<JsonElement>();
+        HubConnection? _connection;
+
+        public static async Task<HubListener> ConnectAsync(Uri apiUrl, string token)
+        {
+            var listener = new HubListener();
+            listener._connection = new HubConnectionBuilder()
+                .WithUrl(new Uri(apiUrl, "/hubs/zones"), o =>
+                {
+                    o.Transports = HttpTransportType.WebSockets;
+                    o.SkipNegotiation = true;
+                    o.AccessTokenProvider = () => Task.FromResult<string?>(token);
+                })
+                .Build();
+            listener._connection.On<JsonElement>("zoneEvent", e => listener._events.Writer.TryWrite(e));
+            await listener._connection.StartAsync();
+            return listener;
+        }
+
+        public async Task<List<JsonElement>> TakeAsync(int count, TimeSpan timeout, LocalCluster cluster)
+        {
+            var received = new List<JsonElement>();
+            using var cancel = new CancellationTokenSource(timeout);
+            try
+            {
+                while (received.Count < count)
+                {
+                    received.Add(await _events.Reader.ReadAsync(cancel.Token));
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                Assert.Fail($"expected {count} zoneEvent messages on the hub within {timeout}, got {received.Count}\n{cluster.Logs()}");
+            }
+
+            return received;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (_connection is not null)
+            {
+                await _connection.DisposeAsync();
+            }
+        }
+    }
+}

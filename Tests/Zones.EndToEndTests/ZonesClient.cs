@@ -1,0 +1,105 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Zones.EndToEndTests;
+
+/// <summary>A client written from API.md only: raw JSON in and out, so the tests see the wire format.</summary>
+public sealed class ZonesClient(Uri apiUrl) : IDisposable
+{
+    readonly HttpClient _http = new() { BaseAddress = apiUrl, Timeout = TimeSpan.FromSeconds(30) };
+
+    public string AccessToken { get; private set; } = "";
+
+    public Guid UserId { get; private set; }
+
+    public async Task RegisterAsync()
+    {
+        var unique = Guid.NewGuid().ToString("N")[..10];
+        var data = await SendAsync(HttpMethod.Post, "/api/v1/auth/register", new
+        {
+            email = $"walker-{unique}@example.test",
+            password = "correct horse battery",
+            username = $"walker_{unique}",
+            name = "Walker",
+        }, HttpStatusCode.Created);
+        AccessToken = data["accessToken"]!.GetValue<string>();
+        UserId = Guid.Parse(data["user"]!["id"]!.GetValue<string>());
+        _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AccessToken);
+    }
+
+    public async Task<Guid> CreateZoneAsync(object zone)
+    {
+        var data = await SendAsync(HttpMethod.Post, "/api/v1/zones", zone, HttpStatusCode.Created);
+        return Guid.Parse(data["id"]!.GetValue<string>());
+    }
+
+    /// <summary>Posts pings; answers the <c>data</c> object (<c>accepted, ignored, events</c>).</summary>
+    public Task<JsonNode> PostPingsAsync(params object[] pings) =>
+        SendAsync(HttpMethod.Post, "/api/v1/locations", new { deviceId = "e2e-phone", pings }, HttpStatusCode.OK);
+
+    /// <summary>Like <see cref="PostPingsAsync"/>, but keeps retrying while the cluster answers 503 (silos restarting).</summary>
+    public async Task<JsonNode> PostPingsWhenAvailableAsync(TimeSpan timeout, params object[] pings)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            using var response = await _http.PostAsJsonAsync("/api/v1/locations", new { deviceId = "e2e-phone", pings });
+            var body = await response.Content.ReadAsStringAsync();
+            if (response.StatusCode == HttpStatusCode.OK)
+            {
+                return JsonNode.Parse(body)!["data"]!;
+            }
+
+            if (response.StatusCode != HttpStatusCode.ServiceUnavailable && response.StatusCode != HttpStatusCode.InternalServerError
+                || DateTime.UtcNow > deadline)
+            {
+                throw new HttpRequestException($"POST /api/v1/locations answered {(int)response.StatusCode}: {body}");
+            }
+
+            await Task.Delay(500);
+        }
+    }
+
+    public async Task<JsonArray> GetActivitiesAsync() =>
+        (await SendAsync(HttpMethod.Get, "/api/v1/activities?limit=200", null, HttpStatusCode.OK)).AsArray();
+
+    async Task<JsonNode> SendAsync(HttpMethod method, string path, object? body, HttpStatusCode expected)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        if (body is not null)
+        {
+            request.Content = JsonContent.Create(body);
+        }
+
+        using var response = await _http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        if (response.StatusCode != expected)
+        {
+            throw new HttpRequestException($"{method} {path} answered {(int)response.StatusCode}, expected {(int)expected}: {text}");
+        }
+
+        var envelope = JsonNode.Parse(text)!;
+        Assert.True(envelope["success"]!.GetValue<bool>(), text);
+        return envelope["data"]!;
+    }
+
+    public void Dispose() => _http.Dispose();
+}
+
+/// <summary>Builds pings along a walk: times are recent past epoch ms, spaced so no move looks impossibly fast.</summary>
+public static class Walk
+{
+    static readonly long Start = DateTimeOffset.UtcNow.AddHours(-2).ToUnixTimeMilliseconds();
+
+    public static object Ping(int minute, double latitude, double longitude) =>
+        new { latitude, longitude, accuracy = 5.0, timestamp = Start + minute * 60_000L };
+
+    public static IReadOnlyList<JsonNode> Events(JsonNode report) => report["events"]!.AsArray().Select(e => e!).ToList();
+
+    public static string Describe(JsonNode e) => $"{e["type"]!.GetValue<string>()}:{e["zoneName"]!.GetValue<string>()}";
+
+    public static JsonSerializerOptions Json { get; } = new(JsonSerializerDefaults.Web);
+}
