@@ -1,0 +1,92 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Zones.Accounts;
+using Zones.Api.Infrastructure;
+using Zones.Api.Operations;
+
+namespace Zones.Api.Auth;
+
+/// <summary>POST /api/v1/auth/register and /login. Refresh and logout come with refresh-token storage (later issue).</summary>
+public static partial class AuthApi
+{
+    private const string LogCategory = "Zones.Api.Auth";
+
+    public static RouteGroupBuilder MapAuthApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/v1/auth").WithTags("Auth").AllowAnonymous();
+        api.MapPost("/register", Register).WithName("Register")
+            .Accepts<RegisterRequest>("application/json")
+            .Produces<ErrorEnvelope>(StatusCodes.Status400BadRequest)
+            .Produces<ErrorEnvelope>(StatusCodes.Status409Conflict);
+        api.MapPost("/login", Login).WithName("Login")
+            .Accepts<LoginRequest>("application/json")
+            .Produces<ErrorEnvelope>(StatusCodes.Status401Unauthorized);
+        return api;
+    }
+
+    private static async Task<Created<Envelope<AuthResponse>>> Register(
+        HttpRequest request, IClusterClient cluster, TokenService tokens, ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        var registration = AuthRequests.ParseRegistration(await JsonBody.ReadObjectAsync(request, cancellationToken));
+        var logger = loggers.CreateLogger(LogCategory);
+        UserProfile user;
+        try
+        {
+            user = await cluster.GetGrain<IAccountsGrain>(0).Register(registration);
+        }
+        catch (Errors.ConflictException)
+        {
+            ZonesMetrics.AuthAttempt("register", "conflict");
+            RegistrationConflict(logger);
+            throw;
+        }
+
+        ZonesMetrics.AuthAttempt("register", "success");
+        Registered(logger, user.Id);
+        // No GET /users/{id}; /users/me (a later issue) is where the caller's own profile lives.
+        return TypedResults.Created("/api/v1/users/me", new Envelope<AuthResponse>(Answer(user, tokens)));
+    }
+
+    private static async Task<Ok<Envelope<AuthResponse>>> Login(
+        HttpRequest request, IClusterClient cluster, TokenService tokens, ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        var (email, password) = AuthRequests.ParseLogin(await JsonBody.ReadObjectAsync(request, cancellationToken));
+        var logger = loggers.CreateLogger(LogCategory);
+        var user = await cluster.GetGrain<IAccountsGrain>(0).Login(email, password);
+        if (user is null)
+        {
+            ZonesMetrics.AuthAttempt("login", "failure");
+            LoginFailed(logger, MaskEmail(email));
+            // One message for unknown email and wrong password: no account enumeration.
+            throw ApiErrors.Unauthorized("Invalid email or password");
+        }
+
+        ZonesMetrics.AuthAttempt("login", "success");
+        LoggedIn(logger, user.Id);
+        return TypedResults.Ok(new Envelope<AuthResponse>(Answer(user, tokens)));
+    }
+
+    private static AuthResponse Answer(UserProfile user, TokenService tokens)
+    {
+        var issued = tokens.Issue(user);
+        return new AuthResponse(UserDto.From(user), issued.AccessToken, issued.RefreshToken, issued.ExpiresIn);
+    }
+
+    /// <summary>Enough to spot an attack on one account in the logs without writing addresses out.</summary>
+    internal static string MaskEmail(string email)
+    {
+        var at = email.IndexOf('@');
+        return at <= 0 ? "***" : $"{email[0]}***{email[at..]}";
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "User {UserId} registered")]
+    private static partial void Registered(ILogger logger, Guid userId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Registration refused: email or username taken")]
+    private static partial void RegistrationConflict(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Login succeeded for {UserId}")]
+    private static partial void LoggedIn(ILogger logger, Guid userId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Login failed for {MaskedEmail}")]
+    private static partial void LoginFailed(ILogger logger, string maskedEmail);
+}

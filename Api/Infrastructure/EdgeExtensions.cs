@@ -1,0 +1,40 @@
+using Prometheus;
+using Serilog.Context;
+using Zones.Api.Operations;
+
+namespace Zones.Api.Infrastructure;
+
+public static class EdgeExtensions
+{
+    /// <summary>The JSON shape of HTTP answers.</summary>
+    public static WebApplicationBuilder AddZonesEdge(this WebApplicationBuilder builder)
+    {
+        builder.Services.ConfigureHttpJsonOptions(o => ZonesJson.Apply(o.SerializerOptions));
+        return builder;
+    }
+
+    /// <summary>The middleware, outermost first: request id (so everything below logs and answers with it),
+    /// request logging, the exception handler, status-code pages (404/405/... without a body get the
+    /// envelope), routing, HTTP metrics (after routing, to label by route), authentication, the user id
+    /// on log lines, authorization.</summary>
+    public static WebApplication UseZonesEdge(this WebApplication app)
+    {
+        app.UseMiddleware<RequestIdMiddleware>();
+        app.UseZonesRequestLogging();
+        app.UseMiddleware<ErrorHandlingMiddleware>();
+        app.UseStatusCodePages(context => ErrorResponses.WriteAsync(context.HttpContext, context.HttpContext.Response.StatusCode,
+            ApiErrors.ForStatus(context.HttpContext.Response.StatusCode, context.HttpContext.Request.Method, context.HttpContext.Request.Path)));
+        app.UseRouting();
+        app.UseHttpMetrics();
+        app.UseAuthentication();
+        app.Use(static async (context, next) =>
+        {
+            using (CurrentUser.TryGetId(context.User) is { } userId ? LogContext.PushProperty("UserId", userId) : null)
+            {
+                await next(context);
+            }
+        });
+        app.UseAuthorization();
+        return app;
+    }
+}

@@ -1,0 +1,61 @@
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Primitives;
+using Orleans.Runtime;
+using Serilog.Context;
+
+namespace Zones.Api.Infrastructure;
+
+/// <summary>The X-Request-ID rules of API.md: a client's id is echoed when it is 1-128 chars of
+/// [A-Za-z0-9._-], else the server makes one.</summary>
+public static partial class RequestIds
+{
+    public const string HeaderName = "X-Request-ID";
+
+    /// <summary>The Orleans <c>RequestContext</c> key the silos read to log the same id.</summary>
+    public const string OrleansKey = "requestId";
+
+    /// <summary>The log property every line of the request carries.</summary>
+    public const string LogProperty = "RequestId";
+
+    /// <summary>The client's id when it is acceptable, else null. A repeated header is not acceptable:
+    /// which one would we echo?</summary>
+    public static string? Accept(StringValues header) =>
+        header.Count == 1 && header[0] is { } value && Pattern().IsMatch(value) ? value : null;
+
+    public static string New() => Guid.NewGuid().ToString("N");
+
+    [GeneratedRegex("^[A-Za-z0-9._-]{1,128}$", RegexOptions.CultureInvariant)]
+    private static partial Regex Pattern();
+}
+
+/// <summary>Gives every request its id: echoed on the answer, on every log line, and carried to the silos.</summary>
+internal sealed class RequestIdMiddleware(RequestDelegate next)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var id = RequestIds.Accept(context.Request.Headers[RequestIds.HeaderName]) ?? RequestIds.New();
+        context.TraceIdentifier = id;
+        // OnStarting rather than now: the exception handler clears the headers before it writes an error.
+        context.Response.OnStarting(static state =>
+        {
+            var http = (HttpContext)state;
+            http.Response.Headers[RequestIds.HeaderName] = http.TraceIdentifier;
+            return Task.CompletedTask;
+        }, context);
+
+        // RequestContext is async-local: set here, it flows into every grain call made below.
+        RequestContext.Set(RequestIds.OrleansKey, id);
+        try
+        {
+            using (LogContext.PushProperty(RequestIds.LogProperty, id))
+            {
+                await next(context);
+            }
+        }
+        finally
+        {
+            RequestContext.Remove(RequestIds.OrleansKey);
+        }
+    }
+}

@@ -1,0 +1,84 @@
+using System.Text.Json;
+using Zones.Api.Infrastructure;
+using Zones.Geofencing;
+
+namespace Zones.Api.Locations;
+
+/// <summary>The body of POST /locations and the hub's SendLocations, for the OpenAPI document.</summary>
+public sealed record LocationsRequest(string? DeviceId, IReadOnlyList<PingRequest> Pings);
+
+/// <summary>One ping as sent: device clock <c>timestamp</c> in Unix ms.</summary>
+public sealed record PingRequest(double Latitude, double Longitude, double? Accuracy, long Timestamp, double? Speed, double? Heading);
+
+/// <summary>The answer: how many pings were evaluated and ignored, and the (already stored) transitions.</summary>
+public sealed record LocationsResponse(int Accepted, int Ignored, IReadOnlyList<ZoneEvent> Events)
+{
+    public static LocationsResponse From(LocationReport report) => new(report.Accepted, report.Ignored, report.Events);
+}
+
+/// <summary>Validation of pings, shared by HTTP and the hub so that both answer the same way.</summary>
+public static class LocationRequests
+{
+    public const int MaxPings = 1_000;
+    public const int MaxDeviceIdLength = 128;
+
+    /// <summary>API.md: a timestamp more than five minutes ahead of the server is a VALIDATION_ERROR.</summary>
+    public static readonly TimeSpan MaxClockAhead = TimeSpan.FromMinutes(5);
+
+    public static LocationBatch Parse(JsonElement body, DateTimeOffset now)
+    {
+        var problems = new ValidationProblems();
+        var fields = new JsonFields(body, string.Empty, problems);
+        var deviceId = fields.String("deviceId", required: false, 0, MaxDeviceIdLength);
+        var pings = new List<Ping>();
+        if (fields.Array("pings", required: true) is { } array)
+        {
+            var count = array.GetArrayLength();
+            if (count is < 1 or > MaxPings)
+            {
+                fields.Add("pings", $"must hold between 1 and {MaxPings} pings");
+            }
+            else
+            {
+                var i = 0;
+                foreach (var element in array.EnumerateArray())
+                {
+                    if (ParsePing(element, $"pings[{i++}]", now, problems) is { } ping)
+                    {
+                        pings.Add(ping);
+                    }
+                }
+            }
+        }
+
+        problems.ThrowIfAny();
+        return new LocationBatch(string.IsNullOrEmpty(deviceId) ? null : deviceId, pings);
+    }
+
+    /// <summary>One ping at <paramref name="path"/>; null (with problems recorded) when it is not valid.</summary>
+    public static Ping? ParsePing(JsonElement element, string path, DateTimeOffset now, ValidationProblems problems)
+    {
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            problems.Add(path, "must be an object");
+            return null;
+        }
+
+        var before = problems.Details.Count;
+        var fields = new JsonFields(element, path, problems);
+        var latitude = fields.Double("latitude", required: true, -90, 90);
+        var longitude = fields.Double("longitude", required: true, -180, 180);
+        var accuracy = fields.Double("accuracy", required: false, 0, double.MaxValue);
+        var timestamp = fields.Int64("timestamp", required: true, 1, long.MaxValue);
+        var speed = fields.Double("speed", required: false, 0, double.MaxValue);
+        var heading = fields.Double("heading", required: false, 0, 360);
+        if (timestamp > (now + MaxClockAhead).ToUnixTimeMilliseconds())
+        {
+            fields.Add("timestamp", "must not be more than 5 minutes in the future");
+        }
+
+        return problems.Details.Count == before
+            ? new Ping(latitude!.Value, longitude!.Value, accuracy, timestamp!.Value, speed, heading)
+            : null;
+    }
+}

@@ -1,0 +1,44 @@
+using Serilog;
+using Serilog.Formatting.Compact;
+using Zones.Api.Infrastructure;
+
+namespace Zones.Api.Operations;
+
+public static class ObservabilityExtensions
+{
+    /// <summary>Serilog as the one sink (compact JSON on stdout, <c>Service=zones-api</c>), health probes,
+    /// and the OpenAPI document. Levels come from the <c>Serilog</c> configuration section.</summary>
+    public static WebApplicationBuilder AddZonesObservability(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSerilog((services, logger) => logger
+            .ReadFrom.Configuration(builder.Configuration)
+            .Enrich.FromLogContext()
+            .Enrich.WithProperty("Service", "zones-api")
+            .WriteTo.Console(new CompactJsonFormatter()));
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<RedisConnection>();
+        builder.Services.AddSingleton<HealthProbe>();
+        builder.Services.AddOpenApi();
+        return builder;
+    }
+
+    /// <summary>One completion line per request with method, path, status, elapsed, user and request id.
+    /// Probes and scrapes log at Debug so they do not drown the rest.</summary>
+    public static IApplicationBuilder UseZonesRequestLogging(this IApplicationBuilder app) =>
+        app.UseSerilogRequestLogging(options =>
+        {
+            options.EnrichDiagnosticContext = (diagnostics, http) =>
+            {
+                diagnostics.Set(RequestIds.LogProperty, http.TraceIdentifier);
+                if (CurrentUser.TryGetId(http.User) is { } userId)
+                {
+                    diagnostics.Set("UserId", userId);
+                }
+            };
+            options.GetLevel = (http, _, exception) =>
+                exception is not null || http.Response.StatusCode >= 500 ? Serilog.Events.LogEventLevel.Error
+                : http.Request.Path.StartsWithSegments("/health") || http.Request.Path.StartsWithSegments("/metrics")
+                    ? Serilog.Events.LogEventLevel.Debug
+                    : Serilog.Events.LogEventLevel.Information;
+        });
+}

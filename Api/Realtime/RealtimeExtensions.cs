@@ -1,0 +1,42 @@
+using Microsoft.AspNetCore.SignalR;
+using StackExchange.Redis;
+using Zones.Api.Infrastructure;
+using Zones.Realtime;
+
+namespace Zones.Api.Realtime;
+
+public static class RealtimeExtensions
+{
+    /// <summary>The channel prefix the silos publish under; both sides must agree on it and on the hub type.</summary>
+    public const string ChannelPrefix = "zones";
+
+    /// <summary>The hub and its handler. A hub message may carry a full batch of 1,000 pings.</summary>
+    public static WebApplicationBuilder AddZonesRealtime(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSignalR(o => o.MaximumReceiveMessageSize = JsonBody.MaxBytes)
+            .AddJsonProtocol(o => ZonesJson.Apply(o.PayloadSerializerOptions));
+        builder.Services.AddSingleton<IUserIdProvider, SubjectUserIdProvider>();
+        builder.Services.AddSingleton<IZonesHubHandler, ZonesHubHandler>();
+        return builder;
+    }
+
+    /// <summary>The Redis backplane, so that an event the silo publishes reaches the user's connections on
+    /// every Api node. Without <c>ConnectionStrings:Redis</c> (a single-node test host) the hub is local only.</summary>
+    public static WebApplicationBuilder AddZonesBackplane(this WebApplicationBuilder builder)
+    {
+        var redis = builder.Configuration.GetConnectionString("Redis");
+        if (!string.IsNullOrWhiteSpace(redis))
+        {
+            builder.Services.AddSignalR().AddStackExchangeRedis(redis,
+                o => o.Configuration.ChannelPrefix = RedisChannel.Literal(ChannelPrefix));
+        }
+
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapZonesRealtime(this IEndpointRouteBuilder app)
+    {
+        app.MapHub<ZonesHub>(ZonesHub.Path);
+        return app;
+    }
+}

@@ -1,0 +1,140 @@
+using System.Text.Json;
+using System.Threading.Channels;
+using Microsoft.AspNetCore.SignalR;
+using Orleans.Runtime;
+using Serilog.Context;
+using Zones.Api.Infrastructure;
+using Zones.Api.Locations;
+using Zones.Geofencing;
+using Zones.Realtime;
+
+namespace Zones.Api.Realtime;
+
+/// <summary>The hub's client-to-server methods: the same rules and answers as POST /locations.
+/// Errors reach the client as <see cref="HubException"/> whose message is <c>"CODE: message"</c> followed by
+/// the details, the only exception text SignalR sends to clients.</summary>
+public sealed partial class ZonesHubHandler(
+    IClusterClient cluster, TimeProvider time, IHostEnvironment environment, ILogger<ZonesHubHandler> logger) : IZonesHubHandler
+{
+    public async Task<object> SendLocations(HubCallerContext context, JsonElement request)
+    {
+        using var scope = BeginInvocation(context, out var userId);
+        try
+        {
+            if (request.ValueKind != JsonValueKind.Object)
+            {
+                throw ApiErrors.Validation(JsonBody.Field, "must be a JSON object");
+            }
+
+            var batch = LocationRequests.Parse(request, time.GetUtcNow());
+            var report = await LocationsApi.Report(cluster, userId, batch);
+            return LocationsResponse.From(report);
+        }
+        catch (Exception exception) when (exception is not HubException)
+        {
+            throw ToHubException(exception);
+        }
+    }
+
+    public async Task StreamLocations(HubCallerContext context, IAsyncEnumerable<JsonElement> pings)
+    {
+        using var scope = BeginInvocation(context, out var userId);
+        // A pump moves arriving pings into a channel, so that pings that arrived while the grain was busy
+        // with the previous ones go in one batch instead of one call each.
+        var channel = Channel.CreateUnbounded<Ping>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        var pump = Pump(pings, channel.Writer, context.ConnectionAborted);
+        try
+        {
+            var batch = new List<Ping>(LocationRequests.MaxPings);
+            while (await channel.Reader.WaitToReadAsync(context.ConnectionAborted))
+            {
+                batch.Clear();
+                while (batch.Count < LocationRequests.MaxPings && channel.Reader.TryRead(out var ping))
+                {
+                    batch.Add(ping);
+                }
+
+                await LocationsApi.Report(cluster, userId, new LocationBatch(null, batch.ToArray()));
+            }
+
+            if (await pump is { } failure)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+            }
+        }
+        catch (Exception exception) when (exception is not HubException && !context.ConnectionAborted.IsCancellationRequested)
+        {
+            throw ToHubException(exception);
+        }
+    }
+
+    /// <summary>Validates each ping as it arrives; the first invalid one ends the stream with a
+    /// VALIDATION_ERROR naming <c>pings[i]</c> (its position in the stream).</summary>
+    private async Task<Exception?> Pump(IAsyncEnumerable<JsonElement> pings, ChannelWriter<Ping> writer, CancellationToken cancellationToken)
+    {
+        // The channel is completed without the failure so that the pings before it are still evaluated;
+        // the failure is rethrown once they are.
+        try
+        {
+            var index = 0;
+            await foreach (var element in pings.WithCancellation(cancellationToken))
+            {
+                var problems = new ValidationProblems();
+                var ping = LocationRequests.ParsePing(element, $"pings[{index++}]", time.GetUtcNow(), problems);
+                problems.ThrowIfAny();
+                writer.TryWrite(ping!);
+            }
+        }
+        catch (Exception exception)
+        {
+            return exception;
+        }
+        finally
+        {
+            writer.TryComplete();
+        }
+
+        return null;
+    }
+
+    private HubException ToHubException(Exception exception)
+    {
+        var (status, error) = ApiErrors.FromException(exception, environment.IsDevelopment());
+        if (status >= 500)
+        {
+            HubCallFailed(logger, status, exception);
+        }
+
+        var details = error.Details is { Count: > 0 } list
+            ? " (" + string.Join("; ", list.Select(d => $"{d.Field}: {d.Reason}")) + ")"
+            : string.Empty;
+        return new HubException($"{error.Code}: {error.Message}{details}");
+    }
+
+    /// <summary>A hub invocation is not an HTTP request: give it its own request id, in the logs and for the silos.</summary>
+    private static IDisposable BeginInvocation(HubCallerContext context, out Guid userId)
+    {
+        userId = CurrentUser.Id(context.User!);
+        var requestId = RequestIds.New();
+        RequestContext.Set(RequestIds.OrleansKey, requestId);
+        return new Scope(
+            LogContext.PushProperty(RequestIds.LogProperty, requestId),
+            LogContext.PushProperty("UserId", userId),
+            LogContext.PushProperty("ConnectionId", context.ConnectionId));
+    }
+
+    private sealed class Scope(params IDisposable[] parts) : IDisposable
+    {
+        public void Dispose()
+        {
+            RequestContext.Remove(RequestIds.OrleansKey);
+            foreach (var part in parts.Reverse())
+            {
+                part.Dispose();
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Hub call failed with {StatusCode}")]
+    private static partial void HubCallFailed(ILogger logger, int statusCode, Exception exception);
+}

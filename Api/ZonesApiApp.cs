@@ -1,0 +1,39 @@
+using Zones.Api.Activities;
+using Zones.Api.Auth;
+using Zones.Api.Infrastructure;
+using Zones.Api.Locations;
+using Zones.Api.Operations;
+using Zones.Api.Realtime;
+using Zones.Api.Zones;
+
+namespace Zones.Api;
+
+/// <summary>The Api node: the public entry point for Program.cs and for test hosts.</summary>
+public static class ZonesApiApp
+{
+    /// <summary>Builds the app. <paramref name="configure"/> runs after the Api's own registrations, so a test
+    /// host may add configuration, override services, and register its own <see cref="IClusterClient"/>
+    /// (or set <c>Orleans:UseExternalClient=true</c>); the Orleans client and the Redis backplane are added
+    /// only after it, and the Orleans client only when no <see cref="IClusterClient"/> is registered.</summary>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        builder.AddZonesObservability();  // Serilog, health probes, OpenAPI
+        builder.AddZonesEdge();           // JSON shape
+        builder.AddZonesAuth();           // JWT bearer, token issuing
+        builder.AddZonesRealtime();       // SignalR hub handler, user ids
+        configure?.Invoke(builder);       // test hosts: configuration, overrides, their IClusterClient
+        builder.AddZonesClusterClient();  // Orleans client (ADO.NET clustering) unless supplied
+        builder.AddZonesBackplane();      // SignalR Redis backplane when ConnectionStrings:Redis is set
+
+        var app = builder.Build();
+        app.UseZonesEdge();               // request id, logging, errors, auth
+        app.MapZonesOperations();         // /health, /metrics, /openapi
+        app.MapAuthApi();
+        app.MapZonesApi();
+        app.MapLocationsApi();
+        app.MapActivitiesApi();
+        app.MapZonesRealtime();           // /hubs/zones
+        return app;
+    }
+}

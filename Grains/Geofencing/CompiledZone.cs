@@ -1,0 +1,264 @@
+using NetTopologySuite.Algorithm.Construct;
+using NetTopologySuite.Algorithm.Locate;
+using NetTopologySuite.Geometries;
+
+namespace Zones.Geofencing;
+
+/// <summary>A zone turned into something cheap to test a point against, with the hysteresis rule of its shape.
+/// Not thread-safe: an engine belongs to one grain.</summary>
+internal abstract class CompiledZone(Zone zone, double baseMarginMeters)
+{
+    public Zone Zone { get; } = zone;
+
+    public Guid Id { get; } = zone.Id;
+
+    /// <summary>max(fraction of the zone's size, the minimum margin): the accuracy-independent part of the margin.</summary>
+    public double BaseMarginMeters { get; } = baseMarginMeters;
+
+    public long? DwellMs { get; } = zone.Definition.DwellSeconds is int seconds and >= 0 ? seconds * 1000L : null;
+
+    /// <summary>The ping this zone was last looked at for, so the index candidates and the zones the user is in
+    /// are each evaluated once per ping without a set.</summary>
+    public long Stamp { get; set; }
+
+    /// <summary>Where the index finds it: the shape's envelope (degrees) plus a slack.</summary>
+    public abstract Envelope IndexEnvelope(double slackMeters);
+
+    /// <summary>Outside now: true when the point is inside by at least the (capped) margin.</summary>
+    public abstract bool ShouldEnter(double latitude, double longitude, double marginMeters);
+
+    /// <summary>Inside now: true when the point is outside by at least the margin.</summary>
+    public abstract bool ShouldExit(double latitude, double longitude, double marginMeters);
+
+    protected static Envelope Expand(double minLat, double maxLat, double minLon, double maxLon, double meters)
+    {
+        var dLat = meters / Geodesy.MetersPerDegree;
+        var south = Math.Max(-90, minLat - dLat);
+        var north = Math.Min(90, maxLat + dLat);
+        // Longitude degrees shrink towards the poles: scale by the envelope's most poleward latitude.
+        var dLon = meters / Geodesy.MetersPerDegreeLongitude(Math.Max(Math.Abs(south), Math.Abs(north)));
+        var west = minLon - dLon;
+        var east = maxLon + dLon;
+        if (west < -180 || east > 180 || dLon > 180)
+        {
+            // Across the antimeridian (or so close to a pole that longitude means little): index the whole band.
+            // Rare, and only costs this zone being a candidate more often; the exact test still decides.
+            west = -180;
+            east = 180;
+        }
+
+        return new Envelope(west, east, south, north);
+    }
+}
+
+/// <summary>A circle: geodesic (haversine) distance from the centre against the radius.</summary>
+internal sealed class CircleZone(Zone zone, GeofencingOptions options) : CompiledZone(
+    zone, Math.Max(options.RadiusMarginFraction * zone.Definition.Radius, options.MinMarginMeters))
+{
+    readonly double _lat = zone.Definition.Latitude;
+    readonly double _lon = zone.Definition.Longitude;
+    readonly double _radius = zone.Definition.Radius;
+
+    public override Envelope IndexEnvelope(double slackMeters) =>
+        Expand(_lat, _lat, _lon, _lon, _radius + slackMeters);
+
+    // Inward margin capped at half the radius: with a 10 m circle and a 50 m accuracy the full margin would make
+    // the zone impossible to enter; the cap keeps the inner half of the circle enterable.
+    public override bool ShouldEnter(double latitude, double longitude, double marginMeters) =>
+        _radius - Geodesy.Haversine(_lat, _lon, latitude, longitude) >= Math.Min(marginMeters, _radius / 2);
+
+    public override bool ShouldExit(double latitude, double longitude, double marginMeters) =>
+        Geodesy.Haversine(_lat, _lon, latitude, longitude) - _radius >= marginMeters;
+}
+
+/// <summary>A GeoJSON polygon (holes allowed) in lon/lat degrees. Containment is planar in degrees, as GeoJSON
+/// and PostGIS geometry define it; the distance to the edge, which only the hysteresis needs, is in metres.</summary>
+internal sealed class PolygonZone : CompiledZone
+{
+    readonly Polygon _polygon;
+    readonly IPointOnGeometryLocator _locator;
+    readonly Envelope _envelope;
+    readonly double[][] _ringLon;
+    readonly double[][] _ringLat;
+    readonly Coordinate _probe = new();
+    double _inradiusMeters = double.NaN;
+
+    PolygonZone(Zone zone, Polygon polygon, double equivalentRadius, double[][] ringLon, double[][] ringLat,
+        GeofencingOptions options)
+        : base(zone, Math.Max(options.RadiusMarginFraction * equivalentRadius, options.MinMarginMeters))
+    {
+        _polygon = polygon;
+        // PreparedGeometryFactory's polygon answers Contains(point) through exactly this indexed locator;
+        // calling the locator with a reused Coordinate saves building a Point per ping.
+        _locator = new IndexedPointInAreaLocator(polygon);
+        _envelope = polygon.EnvelopeInternal;
+        _ringLon = ringLon;
+        _ringLat = ringLat;
+        EquivalentRadiusMeters = equivalentRadius;
+    }
+
+    /// <summary>sqrt(area / pi): the radius of a circle of the same area, so a polygon's margin scales with its
+    /// size like a circle's (RadiusMarginFraction of it).</summary>
+    public double EquivalentRadiusMeters { get; }
+
+    public Polygon Polygon => _polygon;
+
+    public static PolygonZone Compile(Zone zone, GeofencingOptions options)
+    {
+        var polygon = ZoneShapes.BuildPolygon(zone.Definition.Polygon!);
+        var rings = zone.Definition.Polygon!.Rings;
+        var ringLon = new double[rings.Count][];
+        var ringLat = new double[rings.Count][];
+        for (var r = 0; r < rings.Count; r++)
+        {
+            ringLon[r] = new double[rings[r].Count];
+            ringLat[r] = new double[rings[r].Count];
+            for (var i = 0; i < rings[r].Count; i++)
+            {
+                ringLon[r][i] = rings[r][i][0];
+                ringLat[r][i] = rings[r][i][1];
+            }
+        }
+
+        var centre = polygon.EnvelopeInternal.Centre;
+        var area = 0.0;
+        for (var r = 0; r < rings.Count; r++)
+        {
+            var ringArea = Math.Abs(ProjectedSignedArea(ringLon[r], ringLat[r], centre.X, centre.Y));
+            area += r == 0 ? ringArea : -ringArea;
+        }
+
+        return new PolygonZone(zone, polygon, Math.Sqrt(Math.Max(area, 0) / Math.PI), ringLon, ringLat, options);
+    }
+
+    public override Envelope IndexEnvelope(double slackMeters) =>
+        Expand(_envelope.MinY, _envelope.MaxY, _envelope.MinX, _envelope.MaxX, slackMeters);
+
+    public override bool ShouldEnter(double latitude, double longitude, double marginMeters)
+    {
+        if (Locate(latitude, longitude) != Location.Interior)
+        {
+            return false;
+        }
+
+        // As for circles, a margin wider than the shape would make it impossible to enter: cap it at half the
+        // radius of the largest circle that fits inside (computed once, when first needed).
+        var inward = Math.Min(marginMeters, InradiusMeters / 2);
+        return IsFartherFromEdgeThan(latitude, longitude, inward);
+    }
+
+    public override bool ShouldExit(double latitude, double longitude, double marginMeters) =>
+        Locate(latitude, longitude) == Location.Exterior && IsFartherFromEdgeThan(latitude, longitude, marginMeters);
+
+    Location Locate(double latitude, double longitude)
+    {
+        if (!_envelope.Intersects(longitude, latitude))
+        {
+            return Location.Exterior;
+        }
+
+        _probe.X = longitude;
+        _probe.Y = latitude;
+        return _locator.Locate(_probe);
+    }
+
+    /// <summary>Whether every edge (shell and holes) is at least <paramref name="meters"/> away.
+    /// Approximation: each edge is projected equirectangularly around the ping (x = dLon * cos(lat) * m/deg,
+    /// y = dLat * m/deg) and the planar point-segment distance taken. Over the few hundred metres a margin spans
+    /// the error is far below a metre; it grows with distance, where the answer is not close anyway.</summary>
+    internal bool IsFartherFromEdgeThan(double latitude, double longitude, double meters)
+    {
+        var kx = Geodesy.MetersPerDegreeLongitude(latitude);
+        const double ky = Geodesy.MetersPerDegree;
+        var limit = meters * meters;
+        for (var r = 0; r < _ringLon.Length; r++)
+        {
+            var lons = _ringLon[r];
+            var lats = _ringLat[r];
+            var ax = (lons[0] - longitude) * kx;
+            var ay = (lats[0] - latitude) * ky;
+            for (var i = 1; i < lons.Length; i++)
+            {
+                var bx = (lons[i] - longitude) * kx;
+                var by = (lats[i] - latitude) * ky;
+                if (SquaredDistanceToOrigin(ax, ay, bx, by) < limit)
+                {
+                    return false;
+                }
+
+                ax = bx;
+                ay = by;
+            }
+        }
+
+        return true;
+    }
+
+    static double SquaredDistanceToOrigin(double ax, double ay, double bx, double by)
+    {
+        var dx = bx - ax;
+        var dy = by - ay;
+        var lengthSquared = dx * dx + dy * dy;
+        var t = lengthSquared > 0 ? Math.Clamp(-(ax * dx + ay * dy) / lengthSquared, 0, 1) : 0;
+        var px = ax + t * dx;
+        var py = ay + t * dy;
+        return px * px + py * py;
+    }
+
+    double InradiusMeters
+    {
+        get
+        {
+            if (double.IsNaN(_inradiusMeters))
+            {
+                _inradiusMeters = ComputeInradius();
+            }
+
+            return _inradiusMeters;
+        }
+    }
+
+    /// <summary>Radius of the maximum inscribed circle, on the polygon projected to local metres.</summary>
+    double ComputeInradius()
+    {
+        var centre = _envelope.Centre;
+        var kx = Geodesy.MetersPerDegreeLongitude(centre.Y);
+        var factory = _polygon.Factory;
+        LinearRing Project(double[] lons, double[] lats)
+        {
+            var coordinates = new Coordinate[lons.Length];
+            for (var i = 0; i < lons.Length; i++)
+            {
+                coordinates[i] = new Coordinate((lons[i] - centre.X) * kx, (lats[i] - centre.Y) * Geodesy.MetersPerDegree);
+            }
+
+            return factory.CreateLinearRing(coordinates);
+        }
+
+        var holes = new LinearRing[_ringLon.Length - 1];
+        for (var r = 1; r < _ringLon.Length; r++)
+        {
+            holes[r - 1] = Project(_ringLon[r], _ringLat[r]);
+        }
+
+        var projected = factory.CreatePolygon(Project(_ringLon[0], _ringLat[0]), holes);
+        var tolerance = Math.Max(0.25, EquivalentRadiusMeters / 200);
+        return new MaximumInscribedCircle(projected, tolerance).GetRadiusLine().Length;
+    }
+
+    static double ProjectedSignedArea(double[] lons, double[] lats, double lon0, double lat0)
+    {
+        var kx = Geodesy.MetersPerDegreeLongitude(lat0);
+        var sum = 0.0;
+        for (var i = 0; i + 1 < lons.Length; i++)
+        {
+            var x1 = (lons[i] - lon0) * kx;
+            var y1 = (lats[i] - lat0) * Geodesy.MetersPerDegree;
+            var x2 = (lons[i + 1] - lon0) * kx;
+            var y2 = (lats[i + 1] - lat0) * Geodesy.MetersPerDegree;
+            sum += x1 * y2 - x2 * y1;
+        }
+
+        return sum / 2;
+    }
+}

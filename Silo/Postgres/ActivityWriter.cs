@@ -1,0 +1,278 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using Zones.Activities;
+
+namespace Zones.Silo.Postgres;
+
+/// <summary>Tuning of the <see cref="ActivityWriter"/>.</summary>
+public sealed class ActivityWriterOptions
+{
+    /// <summary>The most rows one round trip carries. A single call larger than this still goes in
+    /// one batch of its own (a call is never split, so it commits all or nothing).</summary>
+    public int MaxBatchRows { get; set; } = 1_000;
+
+    /// <summary>How many times a failed batch is tried before its callers see the error. Retrying is
+    /// safe: the insert ignores rows that already exist.</summary>
+    public int MaxAttempts { get; set; } = 2;
+}
+
+/// <summary>A snapshot of the writer's counters.</summary>
+/// <param name="Calls">WriteAsync calls accepted.</param>
+/// <param name="Batches">Round trips that committed.</param>
+/// <param name="Rows">Rows sent in committed batches.</param>
+/// <param name="RowsInserted">Rows that were new (the rest were replays).</param>
+/// <param name="FailedBatches">Batches whose callers got an exception.</param>
+/// <param name="LastBatchRows">Rows in the latest committed batch.</param>
+/// <param name="LargestBatchRows">Rows in the largest committed batch so far.</param>
+/// <param name="LastCommit">How long the latest committed round trip took.</param>
+public sealed record ActivityWriterStats(
+    long Calls, long Batches, long Rows, long RowsInserted, long FailedBatches,
+    int LastBatchRows, int LargestBatchRows, TimeSpan LastCommit);
+
+/// <summary>The silo-wide group-commit writer for activities. Grains enqueue their rows and await;
+/// one loop takes everything that is waiting and writes it in a single
+/// <c>INSERT ... SELECT FROM unnest(...) ON CONFLICT DO NOTHING</c>, then completes every caller of
+/// that batch (or fails them all, so each retries). While one round trip is in flight the next
+/// batch accumulates, so the batch size grows with load and the commit rate stays one at a time.
+/// </summary>
+public sealed partial class ActivityWriter : IActivityWriter, IHostedService, IAsyncDisposable
+{
+    private const string InsertSql = """
+        INSERT INTO activities (id, user_id, zone_id, zone_name, type, "timestamp", location, latitude, longitude,
+                                icon, notification_text, device_id)
+        SELECT r.id, r.user_id, r.zone_id, r.zone_name, r.type, r.ts,
+               ST_SetSRID(ST_MakePoint(r.longitude, r.latitude), 4326)::geography, r.latitude, r.longitude,
+               r.icon, r.notification_text, r.device_id
+        FROM unnest(@ids, @users, @zones, @names, @types, @timestamps, @latitudes, @longitudes, @icons, @texts, @devices)
+             AS r(id, user_id, zone_id, zone_name, type, ts, latitude, longitude, icon, notification_text, device_id)
+        ON CONFLICT (id, "timestamp") DO NOTHING
+        """;
+
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly ILogger _logger;
+    private readonly ActivityWriterOptions _options;
+    private readonly Channel<PendingWrite> _queue =
+        Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Lock _startGate = new();
+    private Task? _loop;
+
+    private long _calls;
+    private long _batches;
+    private long _rows;
+    private long _rowsInserted;
+    private long _failedBatches;
+    private int _lastBatchRows;
+    private int _largestBatchRows;
+    private long _lastCommitTicks;
+
+    public ActivityWriter(NpgsqlDataSource dataSource, ILogger<ActivityWriter>? logger = null, ActivityWriterOptions? options = null)
+    {
+        _dataSource = dataSource;
+        _logger = logger ?? NullLogger<ActivityWriter>.Instance;
+        _options = options ?? new ActivityWriterOptions();
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxBatchRows, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxAttempts, 1);
+    }
+
+    public ActivityWriterStats Stats => new(
+        Interlocked.Read(ref _calls),
+        Interlocked.Read(ref _batches),
+        Interlocked.Read(ref _rows),
+        Interlocked.Read(ref _rowsInserted),
+        Interlocked.Read(ref _failedBatches),
+        Volatile.Read(ref _lastBatchRows),
+        Volatile.Read(ref _largestBatchRows),
+        TimeSpan.FromTicks(Interlocked.Read(ref _lastCommitTicks)));
+
+    /// <summary>Completes once the rows are committed. Cancelling stops the wait, not the write: rows
+    /// already queued may still be stored, which is harmless because a retry is a no-op.</summary>
+    public Task WriteAsync(IReadOnlyList<ActivityRecord> activities, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(activities);
+        if (activities.Count == 0)
+        {
+            return Task.CompletedTask;
+        }
+        EnsureStarted();
+
+        var pending = new PendingWrite(activities);
+        if (!_queue.Writer.TryWrite(pending))
+        {
+            throw new ObjectDisposedException(nameof(ActivityWriter), "The activity writer has stopped.");
+        }
+        Interlocked.Increment(ref _calls);
+        return cancellationToken.CanBeCanceled ? pending.Done.Task.WaitAsync(cancellationToken) : pending.Done.Task;
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        EnsureStarted();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Stops accepting writes and drains what is queued (until the token gives up).</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _queue.Writer.TryComplete();
+        Task? loop;
+        lock (_startGate)
+        {
+            loop = _loop;
+        }
+        if (loop is not null)
+        {
+            await loop.WaitAsync(cancellationToken);
+        }
+    }
+
+    public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None);
+
+    // Started lazily as well as by the host, so a write that races the host's start (or a test that
+    // uses the writer without a host) is never stranded.
+    private void EnsureStarted()
+    {
+        if (Volatile.Read(ref _loop) is not null)
+        {
+            return;
+        }
+        lock (_startGate)
+        {
+            _loop ??= Task.Run(RunAsync);
+        }
+    }
+
+    private async Task RunAsync()
+    {
+        var reader = _queue.Reader;
+        var batch = new List<PendingWrite>();
+        while (await reader.WaitToReadAsync())
+        {
+            batch.Clear();
+            var rows = 0;
+            while (reader.TryPeek(out var next) && (batch.Count == 0 || rows + next.Records.Count <= _options.MaxBatchRows))
+            {
+                reader.TryRead(out _);
+                batch.Add(next);
+                rows += next.Records.Count;
+            }
+            await CommitAsync(batch, rows);
+        }
+    }
+
+    private async Task CommitAsync(List<PendingWrite> batch, int rows)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var started = Stopwatch.GetTimestamp();
+                var inserted = await InsertAsync(batch, rows);
+                var elapsed = Stopwatch.GetElapsedTime(started);
+
+                Interlocked.Increment(ref _batches);
+                Interlocked.Add(ref _rows, rows);
+                Interlocked.Add(ref _rowsInserted, inserted);
+                Volatile.Write(ref _lastBatchRows, rows);
+                if (rows > Volatile.Read(ref _largestBatchRows))
+                {
+                    Volatile.Write(ref _largestBatchRows, rows);
+                }
+                Interlocked.Exchange(ref _lastCommitTicks, elapsed.Ticks);
+                LogCommitted(_logger, rows, batch.Count, elapsed.TotalMilliseconds);
+
+                foreach (var pending in batch)
+                {
+                    pending.Done.TrySetResult();
+                }
+                return;
+            }
+            catch (Exception e) when (attempt < _options.MaxAttempts && e is NpgsqlException { IsTransient: true })
+            {
+                LogRetrying(_logger, e, rows, attempt);
+                await Task.Delay(TimeSpan.FromMilliseconds(50 * attempt));
+            }
+            catch (Exception e)
+            {
+                Interlocked.Increment(ref _failedBatches);
+                LogFailed(_logger, e, rows, batch.Count);
+                foreach (var pending in batch)
+                {
+                    pending.Done.TrySetException(e);
+                }
+                return;
+            }
+        }
+    }
+
+    private async Task<int> InsertAsync(List<PendingWrite> batch, int rows)
+    {
+        var ids = new Guid[rows];
+        var users = new Guid[rows];
+        var zones = new Guid[rows];
+        var names = new string[rows];
+        var types = new string[rows];
+        var timestamps = new DateTime[rows];
+        var latitudes = new double[rows];
+        var longitudes = new double[rows];
+        var icons = new string?[rows];
+        var texts = new string?[rows];
+        var devices = new string?[rows];
+
+        var i = 0;
+        foreach (var pending in batch)
+        {
+            foreach (var record in pending.Records)
+            {
+                var e = record.Event;
+                ids[i] = e.Id;
+                users[i] = record.UserId;
+                zones[i] = e.ZoneId;
+                names[i] = e.ZoneName;
+                types[i] = e.Type;
+                timestamps[i] = UnixTime.ToUtc(e.Timestamp);
+                latitudes[i] = e.Latitude;
+                longitudes[i] = e.Longitude;
+                icons[i] = e.Icon;
+                texts[i] = e.NotificationText;
+                devices[i] = record.DeviceId;
+                i++;
+            }
+        }
+
+        await using var command = _dataSource.CreateCommand(InsertSql);
+        var p = command.Parameters;
+        p.Add(new NpgsqlParameter<Guid[]>("ids", ids));
+        p.Add(new NpgsqlParameter<Guid[]>("users", users));
+        p.Add(new NpgsqlParameter<Guid[]>("zones", zones));
+        p.Add(new NpgsqlParameter<string[]>("names", names));
+        p.Add(new NpgsqlParameter<string[]>("types", types));
+        p.Add(new NpgsqlParameter<DateTime[]>("timestamps", timestamps));
+        p.Add(new NpgsqlParameter<double[]>("latitudes", latitudes));
+        p.Add(new NpgsqlParameter<double[]>("longitudes", longitudes));
+        p.Add(new NpgsqlParameter<string?[]>("icons", icons));
+        p.Add(new NpgsqlParameter<string?[]>("texts", texts));
+        p.Add(new NpgsqlParameter<string?[]>("devices", devices));
+        return await command.ExecuteNonQueryAsync();
+    }
+
+    private sealed class PendingWrite(IReadOnlyList<ActivityRecord> records)
+    {
+        public IReadOnlyList<ActivityRecord> Records { get; } = records;
+
+        // Continuations run on the thread pool, not inline on the writer loop, so one slow
+        // caller cannot hold up the next batch.
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Committed {Rows} activities from {Calls} calls in {ElapsedMs} ms")]
+    private static partial void LogCommitted(ILogger logger, int rows, int calls, double elapsedMs);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Activity batch of {Rows} rows failed on attempt {Attempt}; retrying")]
+    private static partial void LogRetrying(ILogger logger, Exception exception, int rows, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Activity batch of {Rows} rows from {Calls} calls failed; the callers will retry")]
+    private static partial void LogFailed(ILogger logger, Exception exception, int rows, int calls);
+}

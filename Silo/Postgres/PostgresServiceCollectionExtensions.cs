@@ -1,0 +1,52 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using Zones.Accounts;
+using Zones.Activities;
+using Zones.Silo.Postgres;
+using Zones.Users;
+
+// In the DI namespace, as hosting extensions conventionally are, so Program.cs and the hosting
+// code reach them through the SDK's implicit usings.
+namespace Microsoft.Extensions.DependencyInjection;
+
+public static class PostgresServiceCollectionExtensions
+{
+    /// <summary>Registers one shared <see cref="NpgsqlDataSource"/>, the PostgreSQL adapters behind the
+    /// grains' ports (<see cref="IZoneStore"/>, <see cref="IAccountStore"/>, <see cref="IActivityReader"/>),
+    /// and the group-commit <see cref="ActivityWriter"/> as <see cref="IActivityWriter"/> and as a hosted
+    /// service (so shutdown drains it). Run <see cref="MigrateZonesDatabaseAsync"/> before the host starts.</summary>
+    public static IServiceCollection AddZonesPostgres(this IServiceCollection services, string connectionString)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        services.TryAddSingleton(new ZonesPostgresSettings(connectionString));
+        services.TryAddSingleton(sp =>
+        {
+            var builder = new NpgsqlDataSourceBuilder(connectionString);
+            if (sp.GetService<ILoggerFactory>() is { } loggerFactory)
+            {
+                builder.UseLoggerFactory(loggerFactory);
+            }
+            return builder.Build();
+        });
+        services.TryAddSingleton<SchemaMigrator>();
+        services.TryAddSingleton<IZoneStore, PostgresZoneStore>();
+        services.TryAddSingleton<IAccountStore, PostgresAccountStore>();
+        services.TryAddSingleton<IActivityReader, PostgresActivityReader>();
+        services.TryAddSingleton(new ActivityWriterOptions());
+        services.TryAddSingleton<ActivityWriter>();
+        services.TryAddSingleton<IActivityWriter>(sp => sp.GetRequiredService<ActivityWriter>());
+        services.AddHostedService(sp => sp.GetRequiredService<ActivityWriter>());
+        return services;
+    }
+
+    /// <summary>Applies the schema migrations (serialised across silos by an advisory lock). Call it after
+    /// <c>Build()</c> and before <c>Run</c>: Orleans' ADO.NET providers read their queries from the
+    /// database as the silo starts, so the schema must exist by then.</summary>
+    public static async Task MigrateZonesDatabaseAsync(this IHost host, CancellationToken cancellationToken = default)
+    {
+        var settings = host.Services.GetRequiredService<ZonesPostgresSettings>();
+        var migrator = host.Services.GetRequiredService<SchemaMigrator>();
+        await migrator.MigrateAsync(settings.ConnectionString, cancellationToken);
+    }
+}

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Stops exactly what deploy/local/up.sh started, by the pids it recorded: the Api node
+# first (the edge stops taking requests), then the silos (SIGTERM, so each leaves the
+# cluster gracefully), then Redis and PostgreSQL (pg_ctl stop -m fast). Data stays in
+# <repo>/.local, so zones and presence survive down/up.
+#
+#   deploy/local/down.sh          stop
+#   deploy/local/down.sh --purge  stop, then delete <repo>/.local (data, logs, secrets)
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+source "${HERE}/lib.sh"
+REPO="$(zones_repo_root)"
+LOCAL="${ZONES_LOCAL_DIR:-${REPO}/.local}"
+
+purge=0
+case "${1:-}" in
+  "") ;;
+  --purge) purge=1 ;;
+  -h | --help)
+    sed -n '2,8p' "$0"
+    exit 0
+    ;;
+  *) die "unknown argument '$1' (use --purge or nothing)" ;;
+esac
+
+if [[ ! -d "${LOCAL}" ]]; then
+  log "nothing to stop: ${LOCAL} does not exist"
+  exit 0
+fi
+
+RUN="${LOCAL}/run"
+SILO_TIMEOUT="${ZONES_STOP_TIMEOUT:-60}"
+
+# stop_node NAME DLL TIMEOUT: SIGTERM to the recorded pid if it is still that program.
+stop_node() {
+  local name="$1" dll="$2" timeout="$3" pidfile="${RUN}/$1.pid" pid
+  pid="$(cat "${pidfile}" 2>/dev/null || true)"
+  if pid_matches "${pid}" "${dll}"; then
+    stop_pid "${pid}" "${name}" "${timeout}"
+  elif [[ -n "${pid}" ]]; then
+    log "${name}: recorded pid ${pid} no longer runs ${dll}; nothing to stop"
+  fi
+  rm -f "${pidfile}"
+}
+
+stop_node api Zones.Api.dll 30
+
+# All silos get SIGTERM at once and are then awaited, so shutting down N silos takes
+# about as long as one; each still leaves the cluster gracefully.
+silo_pids=()
+for pidfile in "${RUN}"/silo-*.pid; do
+  [[ -e "${pidfile}" ]] || continue
+  pid="$(cat "${pidfile}" 2>/dev/null || true)"
+  name="$(basename "${pidfile}" .pid)"
+  if pid_matches "${pid}" Zones.Silo.dll; then
+    log "stopping ${name} (pid ${pid}, SIGTERM)"
+    kill -TERM "${pid}" 2>/dev/null || true
+    silo_pids+=("${pid}:${name}")
+  fi
+done
+for entry in "${silo_pids[@]}"; do
+  wait_exit "${entry%%:*}" "${entry#*:}" "${SILO_TIMEOUT}"
+done
+rm -f "${RUN}"/silo-*.pid
+
+redis_stop "${LOCAL}/redis"
+pg_stop "${LOCAL}/pg"
+log "stopped"
+
+if [[ ${purge} -eq 1 ]]; then
+  # Only a folder that up.sh made (it leaves this marker) is ever deleted.
+  [[ -f "${LOCAL}/.zones-local" ]] || die "${LOCAL} has no .zones-local marker; not deleting it"
+  log "purging ${LOCAL}"
+  rm -rf -- "${LOCAL}"
+fi

@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# Runs the whole Zones test suite on a bare Debian 12 machine (CI runs it via .ci/run).
+#
+# 1. installs PostgreSQL 15 + PostGIS 3 and Redis if missing;
+# 2. starts a throwaway PostgreSQL (trust auth, 127.0.0.1 only) and Redis (no persistence)
+#    from a mktemp folder on free loopback ports;
+# 3. builds Zones.sln in Release and runs `dotnet test` on it, with
+#    ZONES_TEST_POSTGRES, ZONES_TEST_REDIS and ZONES_BUILD_CONFIGURATION exported;
+# 4. stops what it started and deletes the folder (also on failure or Ctrl-C);
+# 5. ends with the line `N passed, N failed` summed over the TRX results, and exits
+#    non-zero if the build failed, any test failed, the run aborted, or no test ran.
+#
+# Environment:
+#   ZONES_TEST_HANG_TIMEOUT  a single test running longer than this aborts the run
+#                            (dotnet test --blame-hang-timeout), default 15m, so a hang
+#                            ends well inside CI's time limit.
+#   ZONES_TEST_FILTER        optional dotnet test --filter expression.
+#   ZONES_KEEP_TEST_DIR=1    keep the temp folder (database log, TRX files) for a look.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+source "${HERE}/lib.sh"
+REPO="$(zones_repo_root)"
+cd "${REPO}"
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+WORK=""
+PG_DATA=""
+REDIS_DIR=""
+CLEANED=0
+
+cleanup() {
+  [[ ${CLEANED} -eq 1 ]] && return 0
+  CLEANED=1
+  set +e
+  if [[ -n "${REDIS_DIR}" ]]; then redis_stop "${REDIS_DIR}"; fi
+  if [[ -n "${PG_DATA}" ]]; then pg_stop "${PG_DATA}"; fi
+  if [[ -n "${WORK}" && -d "${WORK}" ]]; then
+    if [[ "${ZONES_KEEP_TEST_DIR:-0}" == "1" ]]; then
+      log "kept ${WORK}"
+    else
+      rm -rf "${WORK}"
+    fi
+  fi
+  set -e
+}
+trap cleanup EXIT
+trap 'cleanup; exit 130' INT
+trap 'cleanup; exit 143' TERM
+
+# Prints the closing line and exits; everything else has been printed (and cleaned) by then.
+finish() {
+  local passed="$1" failed="$2" rc="$3"
+  cleanup
+  echo "${passed} passed, ${failed} failed"
+  exit "${rc}"
+}
+
+# --------------------------------------------------------------------- infrastructure
+ensure_packages
+
+WORK="$(mktemp -d -t zones-test.XXXXXX)"
+# The postgres OS user must traverse into the folder; the data dir itself stays 0700.
+chmod 755 "${WORK}"
+PG_DATA="${WORK}/pg"
+REDIS_DIR="${WORK}/redis"
+RESULTS="${WORK}/results"
+mkdir -p "${RESULTS}"
+
+PG_PORT=""
+REDIS_PORT=""
+free_port PG_PORT
+free_port REDIS_PORT
+
+pg_init "${PG_DATA}" trust
+pg_tune_for_tests "${PG_DATA}"
+pg_start "${PG_DATA}" "${PG_PORT}" "${WORK}/postgres.log"
+# Fail early and clearly if PostGIS cannot be created; tests create their own databases
+# (and the extension in them) from this superuser connection.
+pg_psql "${PG_PORT}" postgres -c "CREATE EXTENSION IF NOT EXISTS postgis; DROP EXTENSION postgis;" ||
+  die "PostGIS is not installable in the test cluster"
+log "PostgreSQL + PostGIS ready on 127.0.0.1:${PG_PORT}"
+
+redis_start "${REDIS_DIR}" "${REDIS_PORT}" no
+
+export ZONES_TEST_POSTGRES="Host=127.0.0.1;Port=${PG_PORT};Username=postgres;Database=postgres"
+export ZONES_TEST_REDIS="127.0.0.1:${REDIS_PORT}"
+export ZONES_BUILD_CONFIGURATION=Release
+log "ZONES_TEST_POSTGRES=${ZONES_TEST_POSTGRES}"
+log "ZONES_TEST_REDIS=${ZONES_TEST_REDIS}"
+
+# ------------------------------------------------------------------------------ build
+log "dotnet build Zones.sln -c Release"
+if ! dotnet build Zones.sln -c Release; then
+  log "build failed"
+  finish 0 1 1
+fi
+
+# ------------------------------------------------------------------------------- test
+# No fixed LogFileName: with several test projects each would overwrite the other's
+# file; the TRX logger's default names are unique per project run.
+test_args=(test Zones.sln -c Release --no-build
+  --logger trx --logger "console;verbosity=normal"
+  --results-directory "${RESULTS}"
+  --blame-hang-timeout "${ZONES_TEST_HANG_TIMEOUT:-15m}" --blame-hang-dump-type none)
+if [[ -n "${ZONES_TEST_FILTER:-}" ]]; then
+  test_args+=(--filter "${ZONES_TEST_FILTER}")
+fi
+log "dotnet ${test_args[*]}"
+test_rc=0
+dotnet "${test_args[@]}" || test_rc=$?
+
+# ---------------------------------------------------------------------------- summary
+passed=0
+failed=0
+skipped=0
+trx_count=0
+while IFS= read -r -d '' trx; do
+  trx_count=$((trx_count + 1))
+  counters="$(grep -o '<Counters [^>]*>' "${trx}" | head -n 1 || true)"
+  attr() { sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p" <<<"${counters}"; }
+  p="$(attr passed)"
+  f="$(attr failed)"
+  e="$(attr error)"
+  t="$(attr timeout)"
+  a="$(attr aborted)"
+  total="$(attr total)"
+  executed="$(attr executed)"
+  passed=$((passed + ${p:-0}))
+  failed=$((failed + ${f:-0} + ${e:-0} + ${t:-0} + ${a:-0}))
+  # Skipped tests are counted in total but not in executed.
+  skipped=$((skipped + ${total:-0} - ${executed:-0}))
+done < <(find "${RESULTS}" -name '*.trx' -print0)
+
+log "TRX files: ${trx_count}; passed ${passed}, failed ${failed}, skipped ${skipped}; dotnet test exit code ${test_rc}"
+
+rc=0
+if [[ ${failed} -gt 0 ]]; then
+  rc=1
+elif [[ ${test_rc} -ne 0 ]]; then
+  # A crashed or hung test host can leave no failed counter behind; count the run as one
+  # failure so the closing line never says "0 failed" for a red run.
+  log "dotnet test failed (exit ${test_rc}) without a failed test in the TRX files: aborted run"
+  failed=1
+  rc=1
+elif [[ $((passed + failed)) -eq 0 ]]; then
+  log "no test ran"
+  rc=1
+fi
+finish "${passed}" "${failed}" "${rc}"
