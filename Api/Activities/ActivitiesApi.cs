@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Mvc;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Zones.Activities;
@@ -24,7 +25,7 @@ public static class ActivitiesApi
         return api;
     }
 
-    private static async Task<Ok<CursorEnvelope<ZoneEvent>>> ListActivities(HttpRequest request, ClaimsPrincipal user, IClusterClient cluster)
+    private static async Task<Ok<CursorEnvelope<ZoneEvent>>> ListActivities(HttpRequest request, ClaimsPrincipal user, [FromServices] IClusterClient cluster)
     {
         var query = ParseQuery(request.Query);
         var page = await cluster.GetGrain<IActivityHistoryGrain>(0).Query(CurrentUser.Id(user), query);

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Zones.Accounts;
 using Zones.Api.Infrastructure;
@@ -24,7 +25,7 @@ public static partial class AuthApi
     }
 
     private static async Task<Created<Envelope<AuthResponse>>> Register(
-        HttpRequest request, IClusterClient cluster, TokenService tokens, ILoggerFactory loggers, CancellationToken cancellationToken)
+        HttpRequest request, [FromServices] IClusterClient cluster, TokenService tokens, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var registration = AuthRequests.ParseRegistration(await JsonBody.ReadObjectAsync(request, cancellationToken));
         var logger = loggers.CreateLogger(LogCategory);
@@ -47,7 +48,7 @@ public static partial class AuthApi
     }
 
     private static async Task<Ok<Envelope<AuthResponse>>> Login(
-        HttpRequest request, IClusterClient cluster, TokenService tokens, ILoggerFactory loggers, CancellationToken cancellationToken)
+        HttpRequest request, [FromServices] IClusterClient cluster, TokenService tokens, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var (email, password) = AuthRequests.ParseLogin(await JsonBody.ReadObjectAsync(request, cancellationToken));
         var logger = loggers.CreateLogger(LogCategory);

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Mvc;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Zones.Api.Infrastructure;
@@ -23,7 +24,7 @@ public static class LocationsApi
     }
 
     private static async Task<Ok<Envelope<LocationsResponse>>> ReportLocations(
-        HttpRequest request, ClaimsPrincipal user, IClusterClient cluster, TimeProvider time, CancellationToken cancellationToken)
+        HttpRequest request, ClaimsPrincipal user, [FromServices] IClusterClient cluster, TimeProvider time, CancellationToken cancellationToken)
     {
         var batch = LocationRequests.Parse(await JsonBody.ReadObjectAsync(request, cancellationToken), time.GetUtcNow());
         var report = await Report(cluster, CurrentUser.Id(user), batch);
@@ -31,7 +32,7 @@ public static class LocationsApi
     }
 
     /// <summary>The one call path for pings, from HTTP and from the hub alike.</summary>
-    internal static async Task<LocationReport> Report(IClusterClient cluster, Guid userId, LocationBatch batch)
+    internal static async Task<LocationReport> Report([FromServices] IClusterClient cluster, Guid userId, LocationBatch batch)
     {
         ZonesMetrics.PingsReceived(batch.Pings.Count);
         var report = await cluster.GetGrain<IUserGrain>(userId).ReportLocations(batch);

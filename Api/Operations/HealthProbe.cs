@@ -16,6 +16,7 @@ public sealed record HealthCheck(
     public const string Failed = "failed";
     public const string Skipped = "skipped";
 
+    [JsonIgnore]
     public bool Passes => Status is Ok or Skipped;
 }
 

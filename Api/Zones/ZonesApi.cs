@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Mvc;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Zones.Api.Infrastructure;
@@ -34,7 +35,7 @@ public static partial class ZonesApi
         return api;
     }
 
-    private static async Task<Ok<PagedEnvelope<ZoneDto>>> ListZones(HttpRequest request, ClaimsPrincipal user, IClusterClient cluster)
+    private static async Task<Ok<PagedEnvelope<ZoneDto>>> ListZones(HttpRequest request, ClaimsPrincipal user, [FromServices] IClusterClient cluster)
     {
         var problems = new ValidationProblems();
         var query = new QueryFields(request.Query, problems);
@@ -47,14 +48,14 @@ public static partial class ZonesApi
             result.Items.Select(ZoneDto.From).ToList(), new PageMeta(page, limit, result.Total)));
     }
 
-    private static async Task<Ok<Envelope<ZoneDto>>> GetZone(Guid id, ClaimsPrincipal user, IClusterClient cluster)
+    private static async Task<Ok<Envelope<ZoneDto>>> GetZone(Guid id, ClaimsPrincipal user, [FromServices] IClusterClient cluster)
     {
         var zone = await UserGrain(cluster, user).GetZone(id) ?? throw ZoneNotFound(id);
         return TypedResults.Ok(new Envelope<ZoneDto>(ZoneDto.From(zone)));
     }
 
     private static async Task<Created<Envelope<ZoneDto>>> CreateZone(
-        HttpRequest request, ClaimsPrincipal user, IClusterClient cluster, ILoggerFactory loggers, CancellationToken cancellationToken)
+        HttpRequest request, ClaimsPrincipal user, [FromServices] IClusterClient cluster, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var definition = ZoneRequests.Parse(await JsonBody.ReadObjectAsync(request, cancellationToken));
         var userId = CurrentUser.Id(user);
@@ -64,7 +65,7 @@ public static partial class ZonesApi
     }
 
     private static async Task<Ok<Envelope<ZoneDto>>> ReplaceZone(
-        Guid id, HttpRequest request, ClaimsPrincipal user, IClusterClient cluster, ILoggerFactory loggers, CancellationToken cancellationToken)
+        Guid id, HttpRequest request, ClaimsPrincipal user, [FromServices] IClusterClient cluster, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var definition = ZoneRequests.Parse(await JsonBody.ReadObjectAsync(request, cancellationToken));
         var userId = CurrentUser.Id(user);
@@ -73,7 +74,7 @@ public static partial class ZonesApi
         return TypedResults.Ok(new Envelope<ZoneDto>(ZoneDto.From(zone)));
     }
 
-    private static async Task<NoContent> DeleteZone(Guid id, ClaimsPrincipal user, IClusterClient cluster, ILoggerFactory loggers)
+    private static async Task<NoContent> DeleteZone(Guid id, ClaimsPrincipal user, [FromServices] IClusterClient cluster, ILoggerFactory loggers)
     {
         var userId = CurrentUser.Id(user);
         if (!await cluster.GetGrain<IUserGrain>(userId).DeleteZone(id))
@@ -85,7 +86,7 @@ public static partial class ZonesApi
         return TypedResults.NoContent();
     }
 
-    private static IUserGrain UserGrain(IClusterClient cluster, ClaimsPrincipal user) =>
+    private static IUserGrain UserGrain([FromServices] IClusterClient cluster, ClaimsPrincipal user) =>
         cluster.GetGrain<IUserGrain>(CurrentUser.Id(user));
 
     private static Errors.ZonesException ZoneNotFound(Guid id) => ApiErrors.NotFound($"Zone {id} not found");

@@ -59,13 +59,19 @@ internal sealed class CircleZone(Zone zone, GeofencingOptions options) : Compile
     readonly double _lon = zone.Definition.Longitude;
     readonly double _radius = zone.Definition.Radius;
 
+    // The circle's bounding box plus a metre of slack: a few comparisons that spare the trigonometry of
+    // haversine for the zones of a plain scan (no index below IndexThreshold zones) that are nowhere near.
+    readonly Envelope _bounds = Expand(zone.Definition.Latitude, zone.Definition.Latitude,
+        zone.Definition.Longitude, zone.Definition.Longitude, zone.Definition.Radius + 1);
+
     public override Envelope IndexEnvelope(double slackMeters) =>
         Expand(_lat, _lat, _lon, _lon, _radius + slackMeters);
 
     // Inward margin capped at half the radius: with a 10 m circle and a 50 m accuracy the full margin would make
     // the zone impossible to enter; the cap keeps the inner half of the circle enterable.
     public override bool ShouldEnter(double latitude, double longitude, double marginMeters) =>
-        _radius - Geodesy.Haversine(_lat, _lon, latitude, longitude) >= Math.Min(marginMeters, _radius / 2);
+        _bounds.Intersects(longitude, latitude)
+        && _radius - Geodesy.Haversine(_lat, _lon, latitude, longitude) >= Math.Min(marginMeters, _radius / 2);
 
     public override bool ShouldExit(double latitude, double longitude, double marginMeters) =>
         Geodesy.Haversine(_lat, _lon, latitude, longitude) - _radius >= marginMeters;
@@ -76,21 +82,24 @@ internal sealed class CircleZone(Zone zone, GeofencingOptions options) : Compile
 internal sealed class PolygonZone : CompiledZone
 {
     readonly Polygon _polygon;
-    readonly IPointOnGeometryLocator _locator;
+    readonly IPointOnGeometryLocator? _locator;
     readonly Envelope _envelope;
     readonly double[][] _ringLon;
     readonly double[][] _ringLat;
     readonly Coordinate _probe = new();
     double _inradiusMeters = double.NaN;
 
+    const int LinearContainmentMaxPositions = 256;
+
     PolygonZone(Zone zone, Polygon polygon, double equivalentRadius, double[][] ringLon, double[][] ringLat,
         GeofencingOptions options)
         : base(zone, Math.Max(options.RadiusMarginFraction * equivalentRadius, options.MinMarginMeters))
     {
         _polygon = polygon;
-        // PreparedGeometryFactory's polygon answers Contains(point) through exactly this indexed locator;
-        // calling the locator with a reused Coordinate saves building a Point per ping.
-        _locator = new IndexedPointInAreaLocator(polygon);
+        // Large polygons: the indexed locator a PreparedGeometryFactory polygon uses for Contains(point), called
+        // directly with a reused Coordinate (no Point per ping); it still allocates ~60 bytes per call. Small ones:
+        // a plain crossing count over the rings is as fast and allocates nothing (measured in Zones.Benchmarks).
+        _locator = (polygon.NumPoints > LinearContainmentMaxPositions) ? new IndexedPointInAreaLocator(polygon) : null;
         _envelope = polygon.EnvelopeInternal;
         _ringLon = ringLon;
         _ringLat = ringLat;
@@ -136,7 +145,7 @@ internal sealed class PolygonZone : CompiledZone
 
     public override bool ShouldEnter(double latitude, double longitude, double marginMeters)
     {
-        if (Locate(latitude, longitude) != Location.Interior)
+        if (!IsInterior(latitude, longitude))
         {
             return false;
         }
@@ -147,19 +156,42 @@ internal sealed class PolygonZone : CompiledZone
         return IsFartherFromEdgeThan(latitude, longitude, inward);
     }
 
+    // A point on the boundary counts as neither: its distance to the edge (0) is below any margin anyway.
     public override bool ShouldExit(double latitude, double longitude, double marginMeters) =>
-        Locate(latitude, longitude) == Location.Exterior && IsFartherFromEdgeThan(latitude, longitude, marginMeters);
+        !IsInterior(latitude, longitude) && IsFartherFromEdgeThan(latitude, longitude, marginMeters);
 
-    Location Locate(double latitude, double longitude)
+    /// <summary>Planar point-in-polygon in degrees (even-odd over shell and holes).</summary>
+    internal bool IsInterior(double latitude, double longitude)
     {
         if (!_envelope.Intersects(longitude, latitude))
         {
-            return Location.Exterior;
+            return false;
         }
 
-        _probe.X = longitude;
-        _probe.Y = latitude;
-        return _locator.Locate(_probe);
+        if (_locator is not null)
+        {
+            _probe.X = longitude;
+            _probe.Y = latitude;
+            return _locator.Locate(_probe) == Location.Interior;
+        }
+
+        var inside = false;
+        for (var r = 0; r < _ringLon.Length; r++)
+        {
+            var lons = _ringLon[r];
+            var lats = _ringLat[r];
+            for (var i = 1; i < lons.Length; i++)
+            {
+                double y1 = lats[i - 1], y2 = lats[i];
+                if ((y1 > latitude) != (y2 > latitude)
+                    && longitude < lons[i - 1] + (latitude - y1) / (y2 - y1) * (lons[i] - lons[i - 1]))
+                {
+                    inside = !inside;
+                }
+            }
+        }
+
+        return inside;
     }
 
     /// <summary>Whether every edge (shell and holes) is at least <paramref name="meters"/> away.

@@ -391,4 +391,47 @@ public sealed class EngineTests
 
         Assert.Equal(zones[67].Id, Assert.Single(events).ZoneId);
     }
+    [Fact]
+    public void A_large_polygon_with_a_hole_is_contained_exactly_like_a_small_one()
+    {
+        // Above 256 positions containment goes through NTS' indexed locator instead of the plain crossing count.
+        var random = new Random(3);
+        var shell = new List<(double, double)>();
+        for (var i = 0; i < 400; i++)
+        {
+            var angle = 2 * Math.PI * i / 400;
+            var r = 800 + random.NextDouble() * 200;
+            shell.Add((r * Math.Sin(angle), r * Math.Cos(angle)));
+        }
+
+        var large = (PolygonZone)PolygonZone.Compile(Polygon(Ring([.. shell]), Square(0, 0, 200)), new GeofencingOptions());
+        var few = new List<(double, double)>();
+        for (var i = 0; i < 400; i += 40)
+        {
+            few.Add(shell[i]);
+        }
+
+        var small = (PolygonZone)PolygonZone.Compile(Polygon(Ring([.. few]), Square(0, 0, 200)), new GeofencingOptions());
+        var agreeing = 0;
+        for (var i = 0; i < 2_000; i++)
+        {
+            var (lat, lon) = At(random.NextDouble() * 2_400 - 1_200, random.NextDouble() * 2_400 - 1_200);
+            var inHole = Math.Abs(lat - OriginLat) < At(200, 0).Lat - OriginLat && Math.Abs(lon - OriginLon) < At(0, 200).Lon - OriginLon;
+            // Where the two shells differ the answers may differ; the hole and the far outside must agree.
+            if (inHole || Math.Abs(lat - OriginLat) > At(1_050, 0).Lat - OriginLat)
+            {
+                Assert.False(large.IsInterior(lat, lon));
+                Assert.False(small.IsInterior(lat, lon));
+                agreeing++;
+            }
+            else if (Math.Sqrt(Math.Pow((lat - OriginLat) * 111_195, 2) + Math.Pow((lon - OriginLon) * 67_700, 2)) is > 300 and < 600)
+            {
+                Assert.True(large.IsInterior(lat, lon));
+                Assert.True(small.IsInterior(lat, lon));
+                agreeing++;
+            }
+        }
+
+        Assert.True(agreeing > 500);
+    }
 }

@@ -46,19 +46,42 @@ cleanup() {
   fi
   set -e
 }
-trap cleanup EXIT
-trap 'cleanup; exit 130' INT
-trap 'cleanup; exit 143' TERM
+SUMMARY_PRINTED=0
+
+# On any exit: stop what we started; if the run ended before its summary (a failed
+# install, a server that did not start, Ctrl-C), still close with a failing count line.
+# shellcheck disable=SC2317 # invoked by the EXIT trap
+on_exit() {
+  local rc=$?
+  cleanup
+  if [[ ${SUMMARY_PRINTED} -eq 0 && ${rc} -ne 0 ]]; then
+    echo "0 passed, 1 failed"
+  fi
+  exit "${rc}"
+}
+trap on_exit EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 # Prints the closing line and exits; everything else has been printed (and cleaned) by then.
 finish() {
   local passed="$1" failed="$2" rc="$3"
   cleanup
+  SUMMARY_PRINTED=1
   echo "${passed} passed, ${failed} failed"
   exit "${rc}"
 }
 
 # --------------------------------------------------------------------- infrastructure
+# The Release build below rewrites the assemblies that a cluster from up.sh has loaded.
+for pidfile in "${ZONES_LOCAL_DIR:-${REPO}/.local}"/run/*.pid; do
+  [[ -e "${pidfile}" ]] || continue
+  if pid_matches "$(cat "${pidfile}" 2>/dev/null || true)" "Zones."; then
+    log "WARNING: the up.sh cluster is running (${pidfile}); rebuilding may crash it: run deploy/local/down.sh first"
+    break
+  fi
+done
+
 ensure_packages
 
 WORK="$(mktemp -d -t zones-test.XXXXXX)"

@@ -76,6 +76,11 @@ source "${SECRETS}"
 
 # -------------------------------------------------------------------------- state
 STATE="${LOCAL}/state.env"
+# Only state.env decides remembered ports, never a same-named variable from outside.
+unset PG_PORT REDIS_PORT API_PORT
+for name in $(compgen -v | grep -E '^SILO_[0-9]+_' || true); do
+  unset "${name}"
+done
 if [[ -f "${STATE}" ]]; then
   # shellcheck disable=SC1090
   source "${STATE}"
@@ -119,11 +124,15 @@ keep_or_pick REDIS_PORT "${running}"
 
 running=no
 api_alive && running=yes
-if [[ -n "${ZONES_API_PORT:-}" && "${ZONES_API_PORT}" != "${API_PORT:-}" ]]; then
+if [[ -n "${ZONES_API_PORT:-}" ]]; then
   if [[ "${running}" == "yes" ]]; then
-    log "the Api already runs on port ${API_PORT}; ZONES_API_PORT=${ZONES_API_PORT} applies after down.sh"
+    if [[ "${ZONES_API_PORT}" != "${API_PORT:-}" ]]; then
+      log "the Api already runs on port ${API_PORT}; ZONES_API_PORT=${ZONES_API_PORT} applies after down.sh"
+    fi
   else
-    port_in_use "${ZONES_API_PORT}" && die "ZONES_API_PORT=${ZONES_API_PORT} is in use"
+    if port_in_use "${ZONES_API_PORT}"; then
+      die "ZONES_API_PORT=${ZONES_API_PORT} is in use by another program"
+    fi
     API_PORT="${ZONES_API_PORT}"
   fi
 fi

@@ -23,6 +23,8 @@ internal sealed class InMemoryServer : IServer
             try
             {
                 await application.ProcessRequestAsync(context);
+                // Like Kestrel: a response without a body starts (OnStarting runs) before the context is disposed.
+                await features.Get<IHttpResponseBodyFeature>()!.CompleteAsync();
                 application.DisposeContext(context, null);
             }
             catch (Exception exception)
@@ -83,7 +85,6 @@ internal sealed class InMemoryServer : IServer
         features.Set<IHttpRequestLifetimeFeature>(new HttpRequestLifetimeFeature());
 
         await process(features);
-        await response.StartAsync();
         return new TestResponse(response.StatusCode, response.Headers, Encoding.UTF8.GetString(response.Content.ToArray()));
     }
 

@@ -1,0 +1,110 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.SignalR;
+using Microsoft.Extensions.Hosting.Internal;
+using Microsoft.Extensions.Logging.Abstractions;
+using Zones.Api.Locations;
+using Zones.Api.Realtime;
+using Zones.ApiTests.Host;
+
+namespace Zones.ApiTests;
+
+public sealed class HubHandlerTests
+{
+    private static readonly Guid UserId = Guid.NewGuid();
+    private readonly FakeGrains _grains = new();
+    private readonly ZonesHubHandler _handler;
+
+    public HubHandlerTests() => _handler = new ZonesHubHandler(FakeCluster.Create(_grains), TimeProvider.System,
+        new HostingEnvironment { EnvironmentName = "Production" }, NullLogger<ZonesHubHandler>.Instance);
+
+    private static long Now => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+    [Fact]
+    public async Task SendLocations_answers_like_the_http_endpoint()
+    {
+        var answer = await _handler.SendLocations(new Caller(), Json.Parse($$"""{"pings":[{"latitude":1,"longitude":2,"timestamp":{{Now}}}]}"""));
+
+        var response = Assert.IsType<LocationsResponse>(answer);
+        Assert.Equal(1, response.Accepted);
+        Assert.Single(_grains.User(UserId).Batches);
+    }
+
+    [Fact]
+    public async Task SendLocations_reports_validation_errors_as_a_hub_exception_with_code_and_fields()
+    {
+        var exception = await Assert.ThrowsAsync<HubException>(() =>
+            _handler.SendLocations(new Caller(), Json.Parse("""{"pings":[{"latitude":100,"longitude":2,"timestamp":1}]}""")));
+
+        Assert.StartsWith("VALIDATION_ERROR: ", exception.Message);
+        Assert.Contains("pings[0].latitude", exception.Message);
+    }
+
+    [Fact]
+    public async Task StreamLocations_evaluates_every_streamed_ping_for_the_caller()
+    {
+        await _handler.StreamLocations(new Caller(), Pings(3));
+
+        Assert.Equal(3, _grains.User(UserId).Batches.Sum(b => b.Pings.Count));
+    }
+
+    [Fact]
+    public async Task StreamLocations_evaluates_the_valid_pings_then_ends_with_the_invalid_ones_error()
+    {
+        var exception = await Assert.ThrowsAsync<HubException>(() => _handler.StreamLocations(new Caller(),
+            Pings(2).Append(Json.Parse("""{"latitude":1}"""))));
+
+        Assert.Contains("pings[2].longitude", exception.Message);
+        Assert.Equal(2, _grains.User(UserId).Batches.Sum(b => b.Pings.Count));
+    }
+
+    [Fact]
+    public void The_signalr_user_is_the_tokens_sub_in_lowercase_guid_form()
+    {
+        var provider = new SubjectUserIdProvider();
+        var id = Guid.NewGuid();
+        var user = new ClaimsPrincipal(new ClaimsIdentity([new Claim("sub", id.ToString("D").ToUpperInvariant())], "test"));
+        var connection = new HubConnectionContext(new FakeConnection(user), new HubConnectionContextOptions(), NullLoggerFactory.Instance);
+
+        Assert.Equal(id.ToString(), provider.GetUserId(connection));
+    }
+
+    private static async IAsyncEnumerable<System.Text.Json.JsonElement> Pings(int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            await Task.Yield();
+            yield return Json.Parse($$"""{"latitude":1,"longitude":2,"timestamp":{{Now - 1000 + i}}}""");
+        }
+    }
+
+    private sealed class Caller : HubCallerContext
+    {
+        public override string ConnectionId => "c1";
+        public override string? UserIdentifier => UserId.ToString();
+        public override ClaimsPrincipal? User { get; } = new(new ClaimsIdentity([new Claim("sub", UserId.ToString())], "test"));
+        public override IDictionary<object, object?> Items { get; } = new Dictionary<object, object?>();
+        public override IFeatureCollection Features { get; } = new FeatureCollection();
+        public override CancellationToken ConnectionAborted => CancellationToken.None;
+
+        public override void Abort()
+        {
+        }
+    }
+
+    private sealed class FakeConnection : Microsoft.AspNetCore.Connections.ConnectionContext
+    {
+        public FakeConnection(ClaimsPrincipal user) => Features.Set<IConnectionUserFeature>(new UserFeature { User = user });
+
+        public override string ConnectionId { get; set; } = "c1";
+        public override IFeatureCollection Features { get; } = new FeatureCollection();
+        public override IDictionary<object, object?> Items { get; set; } = new Dictionary<object, object?>();
+        public override System.IO.Pipelines.IDuplexPipe Transport { get; set; } = null!;
+
+        private sealed class UserFeature : IConnectionUserFeature
+        {
+            public ClaimsPrincipal? User { get; set; }
+        }
+    }
+}

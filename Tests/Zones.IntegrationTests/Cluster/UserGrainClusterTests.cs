@@ -1,0 +1,98 @@
+using Orleans.Runtime;
+using Zones.Accounts;
+using Zones.Geofencing;
+using Zones.IntegrationTests.Infrastructure;
+using Zones.Users;
+
+namespace Zones.IntegrationTests.Cluster;
+
+[Collection(ZonesClusterCollection.Name)]
+public sealed class UserGrainClusterTests(ZonesClusterFixture fixture)
+{
+    const double Lat = 52.520008, Lon = 13.404954;
+    static readonly long T0 = DateTimeOffset.UtcNow.AddHours(-1).ToUnixTimeMilliseconds();
+
+    static Ping At(int minute, double latitude, double longitude) => new(latitude, longitude, 5, T0 + minute * 60_000L);
+
+    static Ping Away(int minute) => At(minute, Lat + 0.05, Lon);
+
+    static Ping Inside(int minute) => At(minute, Lat, Lon);
+
+    static ZoneDefinition Circle() => TestData.Circle(Lat, Lon, 150) with { DwellSeconds = null };
+
+    async Task<IUserGrain> NewUserAsync()
+    {
+        var tag = Guid.NewGuid().ToString("N")[..10];
+        var profile = await fixture.Client.GetGrain<IAccountsGrain>(0)
+            .Register(new Registration($"u{tag}@example.test", "long enough secret", $"u_{tag}", "Test"));
+        return fixture.Client.GetGrain<IUserGrain>(profile.Id);
+    }
+
+    [Fact]
+    public async Task A_walk_through_a_zone_yields_one_enter_then_one_exit_with_stored_activities()
+    {
+        var user = await NewUserAsync();
+        var zone = await user.CreateZone(Circle());
+
+        var report = await user.ReportLocations(new LocationBatch("phone", [Away(0), Inside(10), Inside(11), Away(20)]));
+
+        Assert.Equal(4, report.Accepted);
+        Assert.Equal([(ActivityTypes.Enter, zone.Id), (ActivityTypes.Exit, zone.Id)], report.Events.Select(e => (e.Type, e.ZoneId)));
+        Assert.Equal([T0 + 10 * 60_000L, T0 + 20 * 60_000L], report.Events.Select(e => e.Timestamp));
+        var stored = await fixture.Database.DataSource.ScalarAsync<long>(
+            "SELECT count(*) FROM activities WHERE user_id = @user", ("user", user.GetPrimaryKey()));
+        Assert.Equal(2, stored);
+        Assert.Empty((await user.GetPresence()).InsideZoneIds);
+    }
+
+    [Fact]
+    public async Task A_resent_batch_is_ignored_and_yields_no_event()
+    {
+        var user = await NewUserAsync();
+        await user.CreateZone(Circle());
+        var batch = new LocationBatch("phone", [Inside(10), Away(0)]);
+
+        var first = await user.ReportLocations(batch);
+        var again = await user.ReportLocations(batch);
+
+        Assert.Single(first.Events);
+        Assert.Equal((0, 2), (again.Accepted, again.Ignored));
+        Assert.Empty(again.Events);
+    }
+
+    [Fact]
+    public async Task Presence_survives_deactivation_and_reactivation()
+    {
+        var user = await NewUserAsync();
+        var zone = await user.CreateZone(Circle());
+        var entered = await user.ReportLocations(new LocationBatch("phone", [Away(0), Inside(10)]));
+        Assert.Single(entered.Events);
+
+        await fixture.Client.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+        await fixture.Cluster.WaitForDeactivationAsync(user);
+
+        Assert.Equal([zone.Id], (await user.GetPresence()).InsideZoneIds);
+        var stillInside = await user.ReportLocations(new LocationBatch("phone", [Inside(20)]));
+        Assert.Empty(stillInside.Events);
+        var left = await user.ReportLocations(new LocationBatch("phone", [Away(30)]));
+        Assert.Equal([ActivityTypes.Exit], left.Events.Select(e => e.Type));
+        Assert.NotEqual(entered.Events[0].Id, left.Events[0].Id);
+    }
+
+    [Fact]
+    public async Task Zones_are_reloaded_from_the_database_after_deactivation()
+    {
+        var user = await NewUserAsync();
+        var kept = await user.CreateZone(Circle());
+        var deleted = await user.CreateZone(TestData.PolygonWithHole());
+        Assert.True(await user.DeleteZone(deleted.Id));
+
+        await fixture.Client.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+        await fixture.Cluster.WaitForDeactivationAsync(user);
+
+        var page = await user.ListZones(1, 20);
+        Assert.Equal([kept.Id], page.Items.Select(z => z.Id));
+        Assert.Equal(kept.Definition, page.Items[0].Definition);
+        Assert.Null(await user.GetZone(deleted.Id));
+    }
+}
