@@ -21,7 +21,7 @@ public sealed record Evaluation(int Accepted, int Ignored, IReadOnlyList<Transit
 /// <item>A ping whose accuracy is worse than <see cref="GeofencingOptions.MaxAccuracyMeters"/>, or that implies a
 /// speed above <see cref="GeofencingOptions.MaxSpeedKmh"/> since <see cref="UserPresence.LastFix"/>, is accepted
 /// but moves no presence and does not become the last fix.</item>
-/// <item>Hysteresis: margin = max(accuracy, RadiusMarginFraction x radius, MinMarginMeters); for a polygon the
+/// <item>Hysteresis: margin = max(AccuracyMarginFactor x accuracy, RadiusMarginFraction x radius, MinMarginMeters); for a polygon the
 /// radius is its equivalent radius sqrt(area/pi). Entering needs the point inside by the margin, capped at half
 /// the radius (half the inscribed-circle radius for a polygon) so that small zones stay enterable; leaving needs
 /// it outside by the full margin; in between nothing changes.</item>
@@ -214,7 +214,7 @@ public sealed class GeofenceEngine(GeofencingOptions options)
     {
         var t = ping.Timestamp;
         var usable = IsUsable(ping);
-        var accuracy = ping.Accuracy is double a and > 0 ? a : 0;
+        var accuracy = ping.Accuracy is double a and > 0 ? a * options.AccuracyMarginFactor : 0;
         var stamp = ++_stamp;
         _dwells.Clear();
         _exits.Clear();

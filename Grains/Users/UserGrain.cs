@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Zones.Activities;
 using Zones.Errors;
 using Zones.Geofencing;
+using Zones.Observability;
 using Zones.Realtime;
 
 namespace Zones.Users;
@@ -26,6 +27,10 @@ public sealed partial class UserGrain(
     IGrainTimer? _dwellTimer;
     bool _dwellReminderRegistered;
     bool _highWaterMarkDirty;
+
+    // Set when a commit failed after the engine had moved presence in memory: that state is ahead of what
+    // is durable and must never be saved (the activation is on its way out and reloads from storage).
+    bool _presenceAhead;
 
     Guid UserId => this.GetPrimaryKey();
 
@@ -53,7 +58,7 @@ public sealed partial class UserGrain(
     {
         // The high-water mark may lag on disk without harm (replays reproduce the same ids), but saving it
         // here keeps a resent batch after a quiet period counted as ignored.
-        if (_highWaterMarkDirty && reason.ReasonCode != DeactivationReasonCode.ApplicationError)
+        if (_highWaterMarkDirty && !_presenceAhead)
         {
             try
             {
@@ -70,6 +75,8 @@ public sealed partial class UserGrain(
     {
         var evaluation = _engine.Evaluate(UserId, presence.State, batch.Pings);
         _highWaterMarkDirty |= evaluation.Accepted > 0;
+        ZonesMetrics.PingsEvaluated.Add(evaluation.Accepted);
+        ZonesMetrics.PingsIgnored.Add(evaluation.Ignored);
         if (evaluation.Transitions.Count > 0)
         {
             await CommitTransitions(evaluation.Transitions, batch.DeviceId);
@@ -171,19 +178,23 @@ public sealed partial class UserGrain(
                 records[i] = new ActivityRecord(UserId, transitions[i].Event, deviceId);
             }
 
+            var started = clock.GetTimestamp();
             await activityWriter.WriteAsync(records);
+            ZonesMetrics.ActivityCommitSeconds.Record(clock.GetElapsedTime(started).TotalSeconds);
             await SavePresence();
         }
         catch
         {
-            // Presence in memory already moved past what is durable: reload it from storage on the next call,
-            // so a retry reproduces the same transitions (and the same activity ids).
+            // Presence in memory already moved past what is durable: drop it, and reload it from storage on
+            // the next call, so a retry reproduces the same transitions (and the same activity ids).
+            _presenceAhead = true;
             DeactivateOnIdle();
             throw;
         }
 
         foreach (var transition in transitions)
         {
+            ZonesMetrics.Activities.Add(1, new KeyValuePair<string, object?>("type", transition.Event.Type));
             LogTransition(UserId, transition.Event.ZoneId, transition.Event.Type, transition.Event.Id, transition.Event.Timestamp);
         }
 
@@ -219,6 +230,7 @@ public sealed partial class UserGrain(
         catch (Exception ex)
         {
             // Live delivery is best effort; the activity log is the truth and clients catch up from it.
+            ZonesMetrics.PublishFailures.Add(1);
             LogPublishFailed(ex, UserId, pushed.Count);
         }
     }

@@ -27,6 +27,7 @@ public static class ObservabilityExtensions
     /// <summary>/metrics for Prometheus and the health endpoints.</summary>
     public static WebApplication MapZonesOperations(this WebApplication app)
     {
+        ActivityWriterMetrics.Register(app.Services.GetRequiredService<Zones.Silo.Postgres.ActivityWriter>());
         app.UseHttpMetrics();
         app.MapMetrics();
         app.MapGet("/health/live", () => Results.Ok(new { status = "ok" }));

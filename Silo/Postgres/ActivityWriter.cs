@@ -124,7 +124,16 @@ public sealed partial class ActivityWriter : IActivityWriter, IHostedService, IA
         }
         if (loop is not null)
         {
-            await loop.WaitAsync(cancellationToken);
+            try
+            {
+                await loop.WaitAsync(cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // The host gave up waiting (shutdown timeout): the loop goes on draining in the background,
+                // and anything it cannot write fails its callers, who retry against another silo.
+                LogStopTimedOut(_logger);
+            }
         }
     }
 
@@ -275,4 +284,7 @@ public sealed partial class ActivityWriter : IActivityWriter, IHostedService, IA
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Activity batch of {Rows} rows from {Calls} calls failed; the callers will retry")]
     private static partial void LogFailed(ILogger logger, Exception exception, int rows, int calls);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Activity writer stop timed out; queued activities are still being written")]
+    private static partial void LogStopTimedOut(ILogger logger);
 }

@@ -1,8 +1,4 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Threading.Channels;
-using Microsoft.AspNetCore.Http.Connections;
-using Microsoft.AspNetCore.SignalR.Client;
 using Npgsql;
 using static Zones.EndToEndTests.Walk;
 
@@ -111,55 +107,5 @@ public sealed class PingToNotificationTests(LocalCluster cluster) : IClassFixtur
         Assert.Empty(Events(stillInside));
         var left = await client.PostPingsAsync(Ping(30, AwayLat, AwayLon));
         Assert.Equal(["exit:Office"], Events(left).Select(Describe));
-    }
-
-    /// <summary>A SignalR client on /hubs/zones over WebSockets that queues every zoneEvent it receives.</summary>
-    sealed class HubListener : IAsyncDisposable
-    {
-        readonly Channel<JsonElement> _events = Channel.CreateUnbounded<JsonElement>();
-        HubConnection? _connection;
-
-        public static async Task<HubListener> ConnectAsync(Uri apiUrl, string token)
-        {
-            var listener = new HubListener();
-            listener._connection = new HubConnectionBuilder()
-                .WithUrl(new Uri(apiUrl, "/hubs/zones"), o =>
-                {
-                    o.Transports = HttpTransportType.WebSockets;
-                    o.SkipNegotiation = true;
-                    o.AccessTokenProvider = () => Task.FromResult<string?>(token);
-                })
-                .Build();
-            listener._connection.On<JsonElement>("zoneEvent", e => listener._events.Writer.TryWrite(e));
-            await listener._connection.StartAsync();
-            return listener;
-        }
-
-        public async Task<List<JsonElement>> TakeAsync(int count, TimeSpan timeout, LocalCluster cluster)
-        {
-            var received = new List<JsonElement>();
-            using var cancel = new CancellationTokenSource(timeout);
-            try
-            {
-                while (received.Count < count)
-                {
-                    received.Add(await _events.Reader.ReadAsync(cancel.Token));
-                }
-            }
-            catch (OperationCanceledException)
-            {
-                Assert.Fail($"expected {count} zoneEvent messages on the hub within {timeout}, got {received.Count}\n{cluster.Logs()}");
-            }
-
-            return received;
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            if (_connection is not null)
-            {
-                await _connection.DisposeAsync();
-            }
-        }
     }
 }

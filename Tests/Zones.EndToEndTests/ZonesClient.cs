@@ -66,6 +66,36 @@ public sealed class ZonesClient(Uri apiUrl) : IDisposable
     public async Task<JsonArray> GetActivitiesAsync() =>
         (await SendAsync(HttpMethod.Get, "/api/v1/activities?limit=200", null, HttpStatusCode.OK)).AsArray();
 
+    /// <summary>Posts any list of pings (any order, duplicates allowed); answers the <c>data</c> object.</summary>
+    public Task<JsonNode> PostPingListAsync(IEnumerable<object> pings) =>
+        SendAsync(HttpMethod.Post, "/api/v1/locations", new { deviceId = "e2e-phone", pings = pings.ToArray() }, HttpStatusCode.OK);
+
+    /// <summary>GET /api/v1/activities with a query string such as <c>limit=200&amp;type=dwell</c>.</summary>
+    public async Task<JsonArray> GetActivitiesAsync(string query) =>
+        (await SendAsync(HttpMethod.Get, "/api/v1/activities?" + query, null, HttpStatusCode.OK)).AsArray();
+
+    /// <summary>The <c>meta.total</c> of GET /api/v1/zones: how many zones the user has.</summary>
+    public async Task<int> CountZonesAsync()
+    {
+        var (status, envelope) = await SendRawAsync(HttpMethod.Get, "/api/v1/zones?limit=1", null);
+        Assert.True(status == HttpStatusCode.OK, $"GET /api/v1/zones answered {(int)status}: {envelope.ToJsonString()}");
+        return envelope["meta"]!["total"]!.GetValue<int>();
+    }
+
+    /// <summary>Sends a request whatever it answers: the status and the whole envelope, for asserting on errors.</summary>
+    public async Task<(HttpStatusCode Status, JsonNode Envelope)> SendRawAsync(HttpMethod method, string path, object? body)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        if (body is not null)
+        {
+            request.Content = JsonContent.Create(body);
+        }
+
+        using var response = await _http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        return (response.StatusCode, JsonNode.Parse(text)!);
+    }
+
     async Task<JsonNode> SendAsync(HttpMethod method, string path, object? body, HttpStatusCode expected)
     {
         using var request = new HttpRequestMessage(method, path);

@@ -54,22 +54,22 @@ public sealed class EngineTests
         var zone = Circle(0, 0, 200);
         var engine = Engine(zone);
 
-        Assert.Empty(Send(engine, PingAt(0, 150, 1_000, accuracy: 60))); // inside by 50, margin 60
-        Assert.Single(Send(engine, PingAt(0, 150, 6_000, accuracy: 40)));
-        Assert.Empty(Send(engine, PingAt(0, 250, 11_000, accuracy: 60))); // outside by 50, margin 60
-        Assert.Single(Send(engine, PingAt(0, 250, 16_000, accuracy: 40)));
+        Assert.Empty(Send(engine, PingAt(0, 150, 1_000, accuracy: 30))); // inside by 50, margin 2 x 30
+        Assert.Single(Send(engine, PingAt(0, 150, 6_000, accuracy: 20))); // margin 2 x 20
+        Assert.Empty(Send(engine, PingAt(0, 250, 11_000, accuracy: 30))); // outside by 50, margin 60
+        Assert.Single(Send(engine, PingAt(0, 250, 16_000, accuracy: 20)));
     }
 
     [Fact]
     public void A_small_circle_can_be_entered_at_its_centre_even_with_a_poor_fix()
     {
-        var zone = Circle(0, 0, 15); // margin 80 would exceed the radius; the inward margin is capped at 7.5 m
+        var zone = Circle(0, 0, 15); // margin 2 x 80 would exceed the radius; the inward margin is capped at 7.5 m
         var engine = Engine(zone);
 
         Assert.Empty(Send(engine, PingAt(0, 10, 1_000, accuracy: 80)));
         Assert.Single(Send(engine, PingAt(0, 3, 6_000, accuracy: 80)));
-        Assert.Empty(Send(engine, PingAt(0, 60, 11_000, accuracy: 80))); // leaving still needs 80 m outside
-        Assert.Single(Send(engine, PingAt(0, 100, 16_000, accuracy: 80)));
+        Assert.Empty(Send(engine, PingAt(0, 100, 11_000, accuracy: 80))); // leaving still needs 160 m outside
+        Assert.Single(Send(engine, PingAt(0, 200, 16_000, accuracy: 80)));
     }
 
     [Fact]

@@ -73,7 +73,7 @@ internal sealed class ReferenceGeofence(GeofencingOptions options, Guid userId)
         }
 
         _fix = (ping.Latitude, ping.Longitude, ping.Timestamp);
-        var accuracy = Math.Max(ping.Accuracy ?? 0, 0);
+        var accuracy = Math.Max(ping.Accuracy ?? 0, 0) * options.AccuracyMarginFactor;
         var exits = new List<Zone>();
         var enters = new List<Zone>();
         foreach (var zone in _zones.Values)

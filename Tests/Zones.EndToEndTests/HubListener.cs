@@ -1,0 +1,59 @@
+using System.Text.Json;
+using System.Threading.Channels;
+using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.SignalR.Client;
+
+namespace Zones.EndToEndTests;
+
+/// <summary>A SignalR client on /hubs/zones over WebSockets that queues every zoneEvent it receives.</summary>
+public sealed class HubListener : IAsyncDisposable
+{
+    readonly Channel<JsonElement> _events = Channel.CreateUnbounded<JsonElement>();
+    HubConnection? _connection;
+
+    public static async Task<HubListener> ConnectAsync(Uri apiUrl, string token)
+    {
+        var listener = new HubListener();
+        listener._connection = new HubConnectionBuilder()
+            .WithUrl(new Uri(apiUrl, "/hubs/zones"), o =>
+            {
+                o.Transports = HttpTransportType.WebSockets;
+                o.SkipNegotiation = true;
+                o.AccessTokenProvider = () => Task.FromResult<string?>(token);
+            })
+            .Build();
+        listener._connection.On<JsonElement>("zoneEvent", e => listener._events.Writer.TryWrite(e));
+        await listener._connection.StartAsync();
+        return listener;
+    }
+
+    /// <summary>The next <paramref name="count"/> zoneEvent messages, in arrival order; fails the test, naming
+    /// <paramref name="what"/> and with the cluster's logs, if they do not all arrive within <paramref name="timeout"/>.</summary>
+    public async Task<List<JsonElement>> TakeAsync(int count, TimeSpan timeout, LocalCluster cluster, string? what = null)
+    {
+        var received = new List<JsonElement>();
+        using var cancel = new CancellationTokenSource(timeout);
+        try
+        {
+            while (received.Count < count)
+            {
+                received.Add(await _events.Reader.ReadAsync(cancel.Token));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            Assert.Fail($"expected {count} zoneEvent messages on the hub within {timeout}{(what is null ? "" : $" ({what})")}, "
+                + $"got {received.Count}: [{string.Join(", ", received.Select(e => e.GetRawText()))}]\n{cluster.Logs()}");
+        }
+
+        return received;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_connection is not null)
+        {
+            await _connection.DisposeAsync();
+        }
+    }
+}
