@@ -151,8 +151,16 @@ while IFS= read -r -d '' trx; do
   a="$(attr aborted)"
   total="$(attr total)"
   executed="$(attr executed)"
+  outcome="$(grep -o '<ResultSummary outcome="[A-Za-z]*"' "${trx}" | head -n 1 | sed 's/.*outcome="\([A-Za-z]*\)"/\1/' || true)"
+  file_failed=$((${f:-0} + ${e:-0} + ${t:-0} + ${a:-0}))
+  if [[ ${file_failed} -eq 0 && "${outcome}" != "Completed" && "${outcome}" != "Passed" ]]; then
+    # A test host that crashed or was killed for hanging writes outcome "Failed" with no
+    # failed test in the counters (the test it was running is not counted at all).
+    log "${trx##*/}: run outcome ${outcome:-unknown} without a counted failure: one aborted test run"
+    file_failed=1
+  fi
   passed=$((passed + ${p:-0}))
-  failed=$((failed + ${f:-0} + ${e:-0} + ${t:-0} + ${a:-0}))
+  failed=$((failed + file_failed))
   # Skipped tests are counted in total but not in executed.
   skipped=$((skipped + ${total:-0} - ${executed:-0}))
 done < <(find "${RESULTS}" -name '*.trx' -print0)

@@ -167,8 +167,7 @@ public sealed class ExactlyOnceTests(FaultClusterFixture fixture)
         var logBefore = await fixture.Database.DataSource.ActivitiesAsync(user.GetPrimaryKey());
         if (deactivatedMeanwhile)
         {
-            await fixture.Client.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
-            await fixture.Cluster.WaitForDeactivationAsync(user);
+            await fixture.Cluster.DeactivateAsync(user);
         }
 
         var retry = await user.ReportLocations(batch);

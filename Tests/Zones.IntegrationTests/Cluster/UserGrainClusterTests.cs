@@ -1,4 +1,3 @@
-using Orleans.Runtime;
 using Zones.Accounts;
 using Zones.Geofencing;
 using Zones.IntegrationTests.Infrastructure;
@@ -68,8 +67,7 @@ public sealed class UserGrainClusterTests(ZonesClusterFixture fixture)
         var entered = await user.ReportLocations(new LocationBatch("phone", [Away(0), Inside(10)]));
         Assert.Single(entered.Events);
 
-        await fixture.Client.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
-        await fixture.Cluster.WaitForDeactivationAsync(user);
+        await fixture.Cluster.DeactivateAsync(user);
 
         Assert.Equal([zone.Id], (await user.GetPresence()).InsideZoneIds);
         var stillInside = await user.ReportLocations(new LocationBatch("phone", [Inside(20)]));
@@ -87,8 +85,7 @@ public sealed class UserGrainClusterTests(ZonesClusterFixture fixture)
         var deleted = await user.CreateZone(TestData.PolygonWithHole());
         Assert.True(await user.DeleteZone(deleted.Id));
 
-        await fixture.Client.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
-        await fixture.Cluster.WaitForDeactivationAsync(user);
+        await fixture.Cluster.DeactivateAsync(user);
 
         var page = await user.ListZones(1, 20);
         Assert.Equal([kept.Id], page.Items.Select(z => z.Id));
