@@ -59,3 +59,17 @@ internal sealed class RequestIdMiddleware(RequestDelegate next)
         }
     }
 }
+
+/// <summary>Stamps the request id on every log line written while serving the request. It overrides the
+/// <c>RequestId</c> of ASP.NET Core's hosting log scope, which holds the connection-based trace identifier
+/// captured before <see cref="RequestIdMiddleware"/> chose the id the client sees.</summary>
+internal sealed class RequestIdLogEnricher : Serilog.Core.ILogEventEnricher
+{
+    public void Enrich(Serilog.Events.LogEvent logEvent, Serilog.Core.ILogEventPropertyFactory propertyFactory)
+    {
+        if (RequestContext.Get(RequestIds.OrleansKey) is string id)
+        {
+            logEvent.AddOrUpdateProperty(propertyFactory.CreateProperty(RequestIds.LogProperty, id));
+        }
+    }
+}

@@ -13,6 +13,7 @@ public static class ObservabilityExtensions
         builder.Services.AddSerilog((services, logger) => logger
             .ReadFrom.Configuration(builder.Configuration)
             .Enrich.FromLogContext()
+            .Enrich.With<RequestIdLogEnricher>()
             .Enrich.WithProperty("Service", "zones-api")
             .WriteTo.Console(new CompactJsonFormatter()));
         builder.Services.AddSingleton(TimeProvider.System);
