@@ -7,26 +7,27 @@ namespace Zones.Silo.Observability;
 public static class ObservabilityExtensions
 {
     /// <summary>Serilog as compact JSON on stdout (the local scripts send stdout to a log file),
-    /// tagged with the service and carrying the request id from the Api.</summary>
+    /// tagged with the service and carrying the request id from the Api. Levels come from the
+    /// <c>Serilog</c> configuration section (appsettings.json; Npgsql is kept at Warning because it logs
+    /// every command at Information).</summary>
     public static WebApplicationBuilder AddZonesObservability(this WebApplicationBuilder builder)
     {
         builder.Services.AddSerilog((services, configuration) => configuration
             .ReadFrom.Configuration(builder.Configuration)
-            .MinimumLevel.Information()
-            .MinimumLevel.Override("Microsoft.AspNetCore", Serilog.Events.LogEventLevel.Warning)
-            .MinimumLevel.Override("Orleans", Serilog.Events.LogEventLevel.Warning)
             .Enrich.FromLogContext()
             .Enrich.With<RequestIdEnricher>()
             .Enrich.WithProperty("Service", "zones-silo")
             .Enrich.WithProperty("Node", Environment.MachineName)
             .WriteTo.Console(new CompactJsonFormatter()));
         builder.Services.AddHealthChecks();
+        builder.Services.AddSingleton<ZonesMeterBridge>();
         return builder;
     }
 
     /// <summary>/metrics for Prometheus and the health endpoints.</summary>
     public static WebApplication MapZonesOperations(this WebApplication app)
     {
+        app.Services.GetRequiredService<ZonesMeterBridge>();
         ActivityWriterMetrics.Register(app.Services.GetRequiredService<Zones.Silo.Postgres.ActivityWriter>());
         app.UseHttpMetrics();
         app.MapMetrics();
