@@ -13,7 +13,13 @@ public static class RealtimeExtensions
     /// <summary>The hub and its handler. A hub message may carry a full batch of 1,000 pings.</summary>
     public static WebApplicationBuilder AddZonesRealtime(this WebApplicationBuilder builder)
     {
-        builder.Services.AddSignalR(o => o.MaximumReceiveMessageSize = JsonBody.MaxBytes)
+        builder.Services.AddSignalR(o =>
+            {
+                o.MaximumReceiveMessageSize = JsonBody.MaxBytes;
+                // Only HubException text (our "CODE: message (details)") reaches clients, in every environment;
+                // detailed errors would also send the text of unexpected server-side exceptions.
+                o.EnableDetailedErrors = false;
+            })
             .AddJsonProtocol(o => ZonesJson.Apply(o.PayloadSerializerOptions));
         builder.Services.AddSingleton<IUserIdProvider, SubjectUserIdProvider>();
         builder.Services.AddSingleton<IZonesHubHandler, ZonesHubHandler>();

@@ -11,8 +11,9 @@ using Zones.Realtime;
 namespace Zones.Api.Realtime;
 
 /// <summary>The hub's client-to-server methods: the same rules and answers as POST /locations.
-/// Errors reach the client as <see cref="HubException"/> whose message is <c>"CODE: message"</c> followed by
-/// the details, the only exception text SignalR sends to clients.</summary>
+/// Errors reach the client as <see cref="HubException"/> whose message contains <c>"CODE: message"</c> followed
+/// by the details (SignalR prefixes it with "An unexpected error occurred invoking 'Method' on the server.
+/// HubException: "); it is the only exception text SignalR sends to clients.</summary>
 public sealed partial class ZonesHubHandler(
     IClusterClient cluster, TimeProvider time, IHostEnvironment environment, ILogger<ZonesHubHandler> logger) : IZonesHubHandler
 {

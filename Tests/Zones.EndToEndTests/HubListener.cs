@@ -27,6 +27,13 @@ public sealed class HubListener : IAsyncDisposable
         return listener;
     }
 
+    /// <summary>Calls a hub method and answers its result (e.g. <c>SendLocations</c>).</summary>
+    public Task<JsonElement> InvokeAsync(string method, object argument) =>
+        _connection!.InvokeAsync<JsonElement>(method, argument);
+
+    /// <summary>Streams <paramref name="items"/> to a hub method that takes a client stream (e.g. <c>StreamLocations</c>).</summary>
+    public Task SendStreamAsync(string method, IAsyncEnumerable<object> items) => _connection!.SendAsync(method, items);
+
     /// <summary>The next <paramref name="count"/> zoneEvent messages, in arrival order; fails the test, naming
     /// <paramref name="what"/> and with the cluster's logs, if they do not all arrive within <paramref name="timeout"/>.</summary>
     public async Task<List<JsonElement>> TakeAsync(int count, TimeSpan timeout, LocalCluster cluster, string? what = null)

@@ -91,6 +91,41 @@ public sealed class PingToNotificationTests(LocalCluster cluster) : IClassFixtur
     }
 
     [Fact]
+    public async Task Pings_sent_over_the_hub_are_answered_like_http_and_pushed()
+    {
+        using var client = new ZonesClient(cluster.ApiUrl);
+        await client.RegisterAsync();
+        await client.CreateZoneAsync(CircleZone);
+        await using var hub = await HubListener.ConnectAsync(cluster.ApiUrl, client.AccessToken);
+
+        var answer = await hub.InvokeAsync("SendLocations", new { deviceId = "hub-phone", pings = new[] { Ping(10, CircleLat, CircleLon), Ping(0, AwayLat, AwayLon) } });
+
+        Assert.Equal(2, answer.GetProperty("accepted").GetInt32());
+        var enter = Assert.Single(answer.GetProperty("events").EnumerateArray());
+        Assert.Equal("enter", enter.GetProperty("type").GetString());
+        var pushedEnter = Assert.Single(await hub.TakeAsync(1, TimeSpan.FromSeconds(10), cluster, "the enter of SendLocations"));
+        Assert.Equal(enter.GetProperty("id").GetString(), pushedEnter.GetProperty("id").GetString());
+
+        await hub.SendStreamAsync("StreamLocations", Stream(Ping(20, CircleLat, CircleLon), Ping(30, AwayLat, AwayLon)));
+        var pushedExit = Assert.Single(await hub.TakeAsync(1, TimeSpan.FromSeconds(10), cluster, "the exit of StreamLocations"));
+        Assert.Equal("exit", pushedExit.GetProperty("type").GetString());
+
+        var invalid = await Assert.ThrowsAsync<Microsoft.AspNetCore.SignalR.HubException>(() =>
+            hub.InvokeAsync("SendLocations", new { pings = new[] { new { latitude = 91.0, longitude = 0.0, timestamp = 1L } } }));
+        Assert.Contains("HubException: VALIDATION_ERROR: ", invalid.Message);
+        Assert.Contains("pings[0].latitude", invalid.Message);
+    }
+
+    static async IAsyncEnumerable<object> Stream(params object[] pings)
+    {
+        foreach (var ping in pings)
+        {
+            await Task.Yield();
+            yield return ping;
+        }
+    }
+
+    [Fact]
     public async Task Presence_survives_a_restart_of_every_silo()
     {
         using var client = new ZonesClient(cluster.ApiUrl);
