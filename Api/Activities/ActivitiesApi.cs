@@ -32,14 +32,17 @@ public static class ActivitiesApi
         return TypedResults.Ok(new CursorEnvelope<ZoneEvent>(page.Items, new CursorMeta(query.Limit, page.NextCursor)));
     }
 
+    /// <summary>The last millisecond of year 9999, the latest instant .NET and PostgreSQL both represent.</summary>
+    public const long MaxTimestamp = 253_402_300_799_999;
+
     public static ActivityQuery ParseQuery(IQueryCollection query)
     {
         var problems = new ValidationProblems();
         var fields = new QueryFields(query, problems);
         var zoneId = fields.Guid("zoneId");
         var type = fields.OneOf("type", ActivityTypes.Enter, ActivityTypes.Exit, ActivityTypes.Dwell);
-        var from = fields.Int64("from", 0, long.MaxValue);
-        var to = fields.Int64("to", 0, long.MaxValue);
+        var from = fields.Int64("from", 0, MaxTimestamp);
+        var to = fields.Int64("to", 0, MaxTimestamp);
         var limit = fields.Int32("limit", DefaultLimit, 1, MaxLimit);
         var cursor = fields.String("cursor", MaxCursorLength);
         if (from > to)

@@ -85,14 +85,16 @@ public static class ApiErrors
         return (StatusCodes.Status500InternalServerError, internalError);
     }
 
-    /// <summary>Whether the failure says the cluster cannot answer now (a silo died, no gateway,
-    /// a call timed out), as opposed to a bug: the client should retry, so it is 503, not 500.</summary>
+    /// <summary>Whether the failure says the cluster cannot answer now (a silo died, no gateway, a call timed
+    /// out, the database is unreachable from a silo), as opposed to a bug: the client should retry, so it is
+    /// 503, not 500. Nothing is half-written in those cases: a grain whose commit failed reloads its state.</summary>
     public static bool IsClusterUnavailable(Exception exception)
     {
         for (var current = exception; current is not null; current = current.InnerException)
         {
             if (current is SiloUnavailableException or OrleansMessageRejectionException or ClientNotAvailableException
-                or TimeoutException or OrleansLifecycleCanceledException or Orleans.Runtime.Messaging.ConnectionFailedException)
+                or TimeoutException or OrleansLifecycleCanceledException or Orleans.Runtime.Messaging.ConnectionFailedException
+                or System.Data.Common.DbException { IsTransient: true } or System.Net.Sockets.SocketException)
             {
                 return true;
             }

@@ -13,7 +13,7 @@ public static partial class RequestIds
     public const string HeaderName = "X-Request-ID";
 
     /// <summary>The Orleans <c>RequestContext</c> key the silos read to log the same id.</summary>
-    public const string OrleansKey = "requestId";
+    public const string OrleansKey = RequestContextKeys.RequestId;
 
     /// <summary>The log property every line of the request carries.</summary>
     public const string LogProperty = "RequestId";

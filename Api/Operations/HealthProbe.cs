@@ -61,9 +61,20 @@ public sealed class HealthProbe(IServiceProvider services, TimeProvider time, Re
             return false;
         }
 
-        // One pooled data source for every probe, created on first use.
-        _dataSource ??= NpgsqlDataSource.Create(connectionString);
-        await using var command = _dataSource.CreateCommand("SELECT 1");
+        // One pooled data source for every probe, created on first use (concurrent probes may race to create
+        // it: the loser disposes its own).
+        var dataSource = Volatile.Read(ref _dataSource);
+        if (dataSource is null)
+        {
+            var created = NpgsqlDataSource.Create(connectionString);
+            dataSource = Interlocked.CompareExchange(ref _dataSource, created, null) ?? created;
+            if (!ReferenceEquals(dataSource, created))
+            {
+                await created.DisposeAsync();
+            }
+        }
+
+        await using var command = dataSource.CreateCommand("SELECT 1");
         await command.ExecuteScalarAsync(cancellationToken);
         return true;
     }

@@ -8,7 +8,7 @@ namespace Zones.Api.Realtime;
 public static class RealtimeExtensions
 {
     /// <summary>The channel prefix the silos publish under; both sides must agree on it and on the hub type.</summary>
-    public const string ChannelPrefix = "zones";
+    public const string ChannelPrefix = ZonesHub.RedisChannelPrefix;
 
     /// <summary>The hub and its handler. A hub message may carry a full batch of 1,000 pings.</summary>
     public static WebApplicationBuilder AddZonesRealtime(this WebApplicationBuilder builder)
@@ -42,7 +42,9 @@ public static class RealtimeExtensions
 
     public static IEndpointRouteBuilder MapZonesRealtime(this IEndpointRouteBuilder app)
     {
-        app.MapHub<ZonesHub>(ZonesHub.Path);
+        // A connection lives no longer than the access token it was opened with; the client reconnects
+        // with a fresh one.
+        app.MapHub<ZonesHub>(ZonesHub.Path, o => o.CloseOnAuthenticationExpiration = true);
         return app;
     }
 }

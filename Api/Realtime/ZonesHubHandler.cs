@@ -42,7 +42,14 @@ public sealed partial class ZonesHubHandler(
         using var scope = BeginInvocation(context, out var userId);
         // A pump moves arriving pings into a channel, so that pings that arrived while the grain was busy
         // with the previous ones go in one batch instead of one call each.
-        var channel = Channel.CreateUnbounded<Ping>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        // Bounded: a device that streams faster than its grain evaluates is slowed down (SignalR stops reading
+        // its stream) instead of growing this node's memory.
+        var channel = Channel.CreateBounded<Ping>(new BoundedChannelOptions(LocationRequests.MaxPings * 2)
+        {
+            SingleReader = true,
+            SingleWriter = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
         var pump = Pump(pings, channel.Writer, context.ConnectionAborted);
         try
         {
@@ -83,7 +90,7 @@ public sealed partial class ZonesHubHandler(
                 var problems = new ValidationProblems();
                 var ping = LocationRequests.ParsePing(element, $"pings[{index++}]", time.GetUtcNow(), problems);
                 problems.ThrowIfAny();
-                writer.TryWrite(ping!);
+                await writer.WriteAsync(ping!, cancellationToken);
             }
         }
         catch (Exception exception)

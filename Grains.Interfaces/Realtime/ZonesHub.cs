@@ -17,6 +17,10 @@ public sealed class ZonesHub(IZonesHubHandler handler) : Hub
     /// <summary>The route the Api maps the hub to.</summary>
     public const string Path = "/hubs/zones";
 
+    /// <summary>The Redis channel prefix of the backplane: silos publish and Api nodes deliver under it, so
+    /// both name it from here.</summary>
+    public const string RedisChannelPrefix = "zones";
+
     /// <summary>Same rules and answer as <c>POST /api/v1/locations</c>.</summary>
     public Task<object> SendLocations(System.Text.Json.JsonElement request) => handler.SendLocations(Context, request);
 

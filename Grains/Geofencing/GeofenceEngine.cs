@@ -37,6 +37,9 @@ public sealed record Evaluation(int Accepted, int Ignored, IReadOnlyList<Transit
 /// </remarks>
 public sealed class GeofenceEngine(GeofencingOptions options)
 {
+    readonly List<(Guid Id, ZoneVisitState State)> _inside = [];
+    UserPresence? _insideOf;
+
     /// <summary>Below this many zones a plain scan beats the spatial index (measured by Zones.Benchmarks).</summary>
     internal const int DefaultIndexThreshold = 16;
 
@@ -116,6 +119,33 @@ public sealed class GeofenceEngine(GeofencingOptions options)
         }
 
         presence.Zones.Remove(zoneId);
+        if (ReferenceEquals(presence, _insideOf))
+        {
+            _inside.RemoveAll(entry => entry.Id == zoneId);
+        }
+    }
+
+    /// <summary>The zones the user is inside. Presence keeps a visit counter for every zone ever entered, so
+    /// walking all of it per ping would grow with the user's history; this list is derived once per presence
+    /// object (a grain that reloads its state brings a new one) and then kept in step by this engine's own
+    /// enters, exits and removals, the only changes made to that object afterwards.</summary>
+    List<(Guid Id, ZoneVisitState State)> Inside(UserPresence presence)
+    {
+        if (!ReferenceEquals(presence, _insideOf))
+        {
+            _inside.Clear();
+            foreach (var (zoneId, state) in presence.Zones)
+            {
+                if (state.Inside)
+                {
+                    _inside.Add((zoneId, state));
+                }
+            }
+
+            _insideOf = presence;
+        }
+
+        return _inside;
     }
 
     /// <summary>Evaluates pings in timestamp order, ignoring those not newer than the high-water mark;
@@ -169,9 +199,9 @@ public sealed class GeofenceEngine(GeofencingOptions options)
     {
         ArgumentNullException.ThrowIfNull(presence);
         _dwells.Clear();
-        foreach (var (zoneId, state) in presence.Zones)
+        foreach (var (zoneId, state) in Inside(presence))
         {
-            if (state.Inside && !state.DwellFired && _zones.TryGetValue(zoneId, out var zone)
+            if (!state.DwellFired && _zones.TryGetValue(zoneId, out var zone)
                 && zone.DwellMs is long dwell && state.EnteredAt + dwell <= nowMs)
             {
                 _dwells.Add(new(state.EnteredAt + dwell, zone, state));
@@ -194,9 +224,9 @@ public sealed class GeofenceEngine(GeofencingOptions options)
     {
         ArgumentNullException.ThrowIfNull(presence);
         long? next = null;
-        foreach (var (zoneId, state) in presence.Zones)
+        foreach (var (zoneId, state) in Inside(presence))
         {
-            if (state.Inside && !state.DwellFired && _zones.TryGetValue(zoneId, out var zone) && zone.DwellMs is long dwell)
+            if (!state.DwellFired && _zones.TryGetValue(zoneId, out var zone) && zone.DwellMs is long dwell)
             {
                 var due = state.EnteredAt + dwell;
                 if (next is null || due < next)
@@ -222,9 +252,9 @@ public sealed class GeofenceEngine(GeofencingOptions options)
 
         // Zones the user is in: their due dwells, and whether this ping leaves them. The index is no help here:
         // a user far outside a zone must still leave it.
-        foreach (var (zoneId, state) in presence.Zones)
+        foreach (var (zoneId, state) in Inside(presence))
         {
-            if (!state.Inside || !_zones.TryGetValue(zoneId, out var zone))
+            if (!_zones.TryGetValue(zoneId, out var zone))
             {
                 continue;
             }
@@ -270,6 +300,7 @@ public sealed class GeofenceEngine(GeofencingOptions options)
             {
                 var state = presence.Zones[zone.Id];
                 state.Inside = false;
+                _inside.RemoveAll(entry => entry.Id == zone.Id);
                 Add(ref transitions, userId, zone, state.Visits, ActivityTypes.Exit, t, ping.Latitude, ping.Longitude);
             }
         }
@@ -288,6 +319,7 @@ public sealed class GeofenceEngine(GeofencingOptions options)
 
                 state.Visits++;
                 state.Inside = true;
+                _inside.Add((zone.Id, state));
                 state.EnteredAt = t;
                 state.DwellFired = false;
                 Add(ref transitions, userId, zone, state.Visits, ActivityTypes.Enter, t, ping.Latitude, ping.Longitude);

@@ -27,6 +27,7 @@ public sealed partial class UserGrain(
     IGrainTimer? _dwellTimer;
     bool _dwellReminderRegistered;
     bool _highWaterMarkDirty;
+    long? _dwellScheduledFor;
 
     // Set when a commit failed after the engine had moved presence in memory: that state is ahead of what
     // is durable and must never be saved (the activation is on its way out and reloads from storage).
@@ -49,9 +50,14 @@ public sealed partial class UserGrain(
             presence.State.Zones.Remove(zoneId);
         }
 
-        _dwellReminderRegistered = await this.GetReminder(DwellReminder) is not null;
         LogActivated(UserId, zones.Count);
-        await ScheduleDwell();
+        if (_engine.NextDwellDueAt(presence.State) is not null)
+        {
+            // Only users waiting for a dwell pay for this read; a stale reminder of anyone else removes
+            // itself when it fires (ReceiveReminder).
+            _dwellReminderRegistered = await this.GetReminder(DwellReminder) is not null;
+            await ScheduleDwell();
+        }
     }
 
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -165,8 +171,16 @@ public sealed partial class UserGrain(
         return Task.FromResult(new PresenceSnapshot(inside, presence.State.HighWaterMark ?? 0));
     }
 
-    public Task ReceiveReminder(string reminderName, TickStatus status) =>
-        reminderName == DwellReminder ? FireDueDwells() : Task.CompletedTask;
+    public Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName != DwellReminder)
+        {
+            return Task.CompletedTask;
+        }
+
+        _dwellReminderRegistered = true;
+        return FireDueDwells();
+    }
 
     async Task CommitTransitions(IReadOnlyList<Transition> transitions, string? deviceId)
     {
@@ -243,6 +257,10 @@ public sealed partial class UserGrain(
             await CommitTransitions(due, deviceId: null);
         }
 
+        // Re-arm even if nothing changed: a timer can fire before a dwell is due by the device's clock.
+        _dwellScheduledFor = null;
+        _dwellTimer?.Dispose();
+        _dwellTimer = null;
         await ScheduleDwell();
     }
 
@@ -250,26 +268,41 @@ public sealed partial class UserGrain(
     /// for it if the grain was deactivated meanwhile (reminders are durable, timers are not).</summary>
     async Task ScheduleDwell()
     {
-        _dwellTimer?.Dispose();
-        _dwellTimer = null;
         var dueAt = _engine.NextDwellDueAt(presence.State);
-        if (dueAt is null)
+        if (dueAt == _dwellScheduledFor && (dueAt is null ? !_dwellReminderRegistered : _dwellTimer is not null))
         {
-            if (_dwellReminderRegistered && await this.GetReminder(DwellReminder) is { } reminder)
-            {
-                await this.UnregisterReminder(reminder);
-            }
-
-            _dwellReminderRegistered = false;
-            return;
+            return; // the common case: nothing about pending dwells changed with this batch
         }
 
-        var delay = TimeSpan.FromMilliseconds(Math.Max(0, dueAt.Value - clock.GetUtcNow().ToUnixTimeMilliseconds()));
-        _dwellTimer = this.RegisterGrainTimer(FireDueDwells, delay, Timeout.InfiniteTimeSpan);
-        if (!_dwellReminderRegistered)
+        _dwellTimer?.Dispose();
+        _dwellTimer = null;
+        _dwellScheduledFor = dueAt;
+        try
         {
-            await this.RegisterOrUpdateReminder(DwellReminder, delay + TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
-            _dwellReminderRegistered = true;
+            if (dueAt is null)
+            {
+                if (_dwellReminderRegistered && await this.GetReminder(DwellReminder) is { } reminder)
+                {
+                    await this.UnregisterReminder(reminder);
+                }
+
+                _dwellReminderRegistered = false;
+                return;
+            }
+
+            var delay = TimeSpan.FromMilliseconds(Math.Max(0, dueAt.Value - clock.GetUtcNow().ToUnixTimeMilliseconds()));
+            _dwellTimer = this.RegisterGrainTimer(FireDueDwells, delay, Timeout.InfiniteTimeSpan);
+            if (!_dwellReminderRegistered)
+            {
+                await this.RegisterOrUpdateReminder(DwellReminder, delay + TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+                _dwellReminderRegistered = true;
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The reminder is the safety net for a deactivated grain; failing to set it must not fail the pings
+            // (their activities are committed). The timer still fires while the grain is active.
+            LogDwellReminderFailed(ex, UserId);
         }
     }
 
@@ -290,6 +323,9 @@ public sealed partial class UserGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not push {EventCount} events to user {UserId}")]
     partial void LogPublishFailed(Exception exception, Guid userId, int eventCount);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not set or clear the dwell reminder of user {UserId}")]
+    partial void LogDwellReminderFailed(Exception exception, Guid userId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not save presence of user {UserId} on deactivation")]
     partial void LogPresenceSaveFailed(Exception exception, Guid userId);

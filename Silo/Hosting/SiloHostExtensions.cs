@@ -23,9 +23,6 @@ public sealed class OrleansSettings
 
 public static class SiloHostExtensions
 {
-    /// <summary>The Redis channel prefix shared by every node of one deployment (silos publish, Api nodes deliver).</summary>
-    public const string SignalRChannelPrefix = "zones";
-
     /// <summary>Orleans with PostgreSQL membership, presence storage and reminders, plus the grains' adapters.</summary>
     public static WebApplicationBuilder AddZonesSilo(this WebApplicationBuilder builder)
     {
@@ -78,7 +75,7 @@ public static class SiloHostExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddZonesPostgres(postgres);
         services.AddSignalR()
-            .AddStackExchangeRedis(redis, o => o.Configuration.ChannelPrefix = RedisChannel.Literal(SignalRChannelPrefix));
+            .AddStackExchangeRedis(redis, o => o.Configuration.ChannelPrefix = RedisChannel.Literal(ZonesHub.RedisChannelPrefix));
         services.AddSingleton<IZoneEventPublisher, SignalRZoneEventPublisher>();
         services.AddSingleton(new RedisProbe(redis));
         return services;

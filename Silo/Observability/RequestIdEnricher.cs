@@ -7,12 +7,9 @@ namespace Zones.Silo.Observability;
 /// while serving that request, so one id follows a request across processes.</summary>
 public sealed class RequestIdEnricher : ILogEventEnricher
 {
-    /// <summary>The RequestContext key the Api sets.</summary>
-    public const string Key = "requestId";
-
     public void Enrich(LogEvent logEvent, ILogEventPropertyFactory propertyFactory)
     {
-        if (Orleans.Runtime.RequestContext.Get(Key) is string requestId)
+        if (Orleans.Runtime.RequestContext.Get(RequestContextKeys.RequestId) is string requestId)
         {
             logEvent.AddPropertyIfAbsent(propertyFactory.CreateProperty("RequestId", requestId));
         }

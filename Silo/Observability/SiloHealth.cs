@@ -46,11 +46,16 @@ public static class SiloHealth
         }
         catch (Exception ex)
         {
-            return new HealthCheckResult("error", watch.Elapsed.TotalMilliseconds, ex.Message);
+            return new HealthCheckResult("failed", watch.Elapsed.TotalMilliseconds, ex.Message);
         }
     }
 
-    public sealed record HealthCheckResult(string Status, double LatencyMs, string? Error);
+    /// <summary>One check, in the shape of API.md's <c>/health</c> (the Api's checks look the same).</summary>
+    public sealed record HealthCheckResult(
+        string Status,
+        double LatencyMs,
+        [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+        string? Error);
 }
 
 /// <summary>One lazily connected Redis client used only to probe Redis for health.</summary>

@@ -48,6 +48,8 @@ public sealed partial class ActivityWriter : IActivityWriter, IHostedService, IA
                r.icon, r.notification_text, r.device_id
         FROM unnest(@ids, @users, @zones, @names, @types, @timestamps, @latitudes, @longitudes, @icons, @texts, @devices)
              AS r(id, user_id, zone_id, zone_name, type, ts, latitude, longitude, icon, notification_text, device_id)
+        -- An id is one transition: a later report of it (other ping, same visit) is not a new activity.
+        WHERE NOT EXISTS (SELECT 1 FROM activities a WHERE a.id = r.id)
         ON CONFLICT (id, "timestamp") DO NOTHING
         """;
 

@@ -117,10 +117,12 @@ public static class ActivityCursor
         {
             written = -1;
         }
-        if (written != Length)
+        var timestamp = written == Length ? BinaryPrimitives.ReadInt64BigEndian(bytes) : -1;
+        // A cursor is opaque to clients, but a crafted one must still be a 400, not an out-of-range 500.
+        if (timestamp is < 0 or > UnixTime.MaxUnixMs)
         {
             throw new DomainValidationException("The cursor is not valid.", [new ErrorDetail("cursor", "is not a valid cursor")]);
         }
-        return (BinaryPrimitives.ReadInt64BigEndian(bytes), new Guid(bytes[8..Length], bigEndian: true));
+        return (timestamp, new Guid(bytes[8..Length], bigEndian: true));
     }
 }

@@ -48,5 +48,24 @@ public static class PostgresServiceCollectionExtensions
         var settings = host.Services.GetRequiredService<ZonesPostgresSettings>();
         var migrator = host.Services.GetRequiredService<SchemaMigrator>();
         await migrator.MigrateAsync(settings.ConnectionString, cancellationToken);
+        await EnsureActivityPartitionsAsync(host, cancellationToken);
+    }
+
+    /// <summary>Creates the activity partitions for the coming year, so that a silo restarted at least once a
+    /// year never leaves inserts to the default partition. Idempotent and serialised in the database; a failure
+    /// is logged, not fatal (the default partition still takes every insert).</summary>
+    static async Task EnsureActivityPartitionsAsync(IHost host, CancellationToken cancellationToken)
+    {
+        var dataSource = host.Services.GetRequiredService<NpgsqlDataSource>();
+        try
+        {
+            await using var command = dataSource.CreateCommand("SELECT zones_ensure_activity_partitions(12)");
+            await command.ExecuteScalarAsync(cancellationToken);
+        }
+        catch (NpgsqlException ex)
+        {
+            host.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(PostgresServiceCollectionExtensions))
+                .LogWarning(ex, "Could not create the coming activity partitions; inserts go to the default partition");
+        }
     }
 }

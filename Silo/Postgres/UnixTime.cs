@@ -4,6 +4,9 @@ namespace Zones.Silo.Postgres;
 /// two conversions, so every store rounds the same way.</summary>
 internal static class UnixTime
 {
+    /// <summary>The last millisecond of year 9999, the latest instant DateTime represents.</summary>
+    public const long MaxUnixMs = 253_402_300_799_999;
+
     public static DateTime ToUtc(long unixMs) => DateTimeOffset.FromUnixTimeMilliseconds(unixMs).UtcDateTime;
 
     public static long FromUtc(DateTime value) =>

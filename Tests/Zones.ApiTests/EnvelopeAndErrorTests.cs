@@ -102,6 +102,14 @@ public sealed class EnvelopeAndErrorTests
     }
 
     [Fact]
+    public void An_unreachable_database_behind_a_silo_is_503_but_a_database_bug_is_500()
+    {
+        var refused = new Npgsql.NpgsqlException("Failed to connect", new System.Net.Sockets.SocketException(111));
+        Assert.Equal(503, ApiErrors.FromException(refused, false).Status);
+        Assert.Equal(500, ApiErrors.FromException(new Npgsql.NpgsqlException("syntax error"), false).Status);
+    }
+
+    [Fact]
     public void Kestrel_body_limit_becomes_413_payload_too_large()
     {
         var (status, error) = ApiErrors.FromException(new BadHttpRequestException("too large", 413), isDevelopment: false);

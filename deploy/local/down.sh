@@ -66,7 +66,8 @@ done
 rm -f "${RUN}"/silo-*.pid
 
 redis_stop "${LOCAL}/redis"
-pg_stop "${LOCAL}/pg"
+PG_HOME="$(zones_pg_home "${LOCAL}")"
+pg_stop "${PG_HOME}/pg"
 log "stopped"
 
 if [[ ${purge} -eq 1 ]]; then
@@ -74,4 +75,8 @@ if [[ ${purge} -eq 1 ]]; then
   [[ -f "${LOCAL}/.zones-local" ]] || die "${LOCAL} has no .zones-local marker; not deleting it"
   log "purging ${LOCAL}"
   rm -rf -- "${LOCAL}"
+  if [[ "${PG_HOME}" != "${LOCAL}" ]]; then
+    log "purging ${PG_HOME}"
+    rm -rf -- "${PG_HOME}"
+  fi
 fi

@@ -184,6 +184,19 @@ stop_pid() {
 
 # ---------------------------------------------------------------------------- PostgreSQL
 
+# zones_pg_home LOCAL: the folder that holds up.sh's PostgreSQL data directory (pg/) and its log.
+# Normally LOCAL itself. When the postgres OS user cannot traverse LOCAL's parents (a clone under
+# /root, which is 0700 on Debian), a folder of its own under /var/lib/postgresql, named after
+# LOCAL's path so that every checkout keeps its own cluster.
+zones_pg_home() {
+  local local_dir="$1"
+  if [[ ${EUID} -ne 0 ]] || as_pg test -x "${local_dir}"; then
+    echo "${local_dir}"
+  else
+    echo "/var/lib/postgresql/zones-$(printf '%s' "${local_dir}" | sha1sum | cut -c1-12)"
+  fi
+}
+
 # pg_init DATADIR trust|scram [PASSWORD]: creates a cluster owned by the postgres OS user.
 #   trust  every loopback connection is trusted (throwaway test data only).
 #   scram  scram-sha-256 password auth for every connection; PASSWORD is the superuser's.

@@ -86,10 +86,20 @@ if [[ -f "${STATE}" ]]; then
   source "${STATE}"
 fi
 
-PG_DATA="${LOCAL}/pg"
 REDIS_DIR="${LOCAL}/redis"
 LOGS="${LOCAL}/logs"
 RUN="${LOCAL}/run"
+PG_HOME="$(zones_pg_home "${LOCAL}")"
+PG_DATA="${PG_HOME}/pg"
+PG_LOG="${LOGS}/postgres.log"
+if [[ "${PG_HOME}" != "${LOCAL}" ]]; then
+  # The postgres user cannot reach .local here: its files live in PG_HOME, and .local/logs links to its log.
+  mkdir -p "${PG_HOME}"
+  chown postgres:postgres "${PG_HOME}"
+  chmod 700 "${PG_HOME}"
+  PG_LOG="${PG_HOME}/postgres.log"
+  ln -sfn "${PG_LOG}" "${LOGS}/postgres.log"
+fi
 
 pid_of() { cat "${RUN}/$1.pid" 2>/dev/null || true; }
 silo_alive() { pid_matches "$(pid_of "silo-$1")" "${SILO_DLL}"; }
@@ -166,7 +176,7 @@ write_state
 # scram-sha-256 for every connection: this cluster keeps data across runs and other
 # local users could otherwise reach it on loopback.
 pg_init "${PG_DATA}" scram "${PG_SUPERUSER_PASSWORD}"
-pg_start "${PG_DATA}" "${PG_PORT}" "${LOGS}/postgres.log"
+pg_start "${PG_DATA}" "${PG_PORT}" "${PG_LOG}"
 export PGPASSWORD="${PG_SUPERUSER_PASSWORD}"
 
 # The zones role owns the zones database; PostGIS is created up front by the superuser

@@ -43,6 +43,25 @@ public sealed class ExactlyOnceTests(FaultClusterFixture fixture)
     }
 
     [Fact]
+    public async Task After_a_crash_a_later_ping_reporting_the_same_enter_stores_no_second_row()
+    {
+        // The phone never resends the batch whose answer it lost; its next ping inside reproduces the same
+        // transition (same visit, same id) at another time. One activity, not two rows with one id.
+        var user = await NewUserAsync(fixture.Client);
+        var userId = user.GetPrimaryKey();
+        var zone = await user.CreateZone(CircleA());
+        var enterId = ActivityIds.For(userId, zone.Id, 1, ActivityTypes.Enter);
+        fixture.Faults.CrashAtPresenceSave(user.GetGrainId());
+        await Assert.ThrowsAnyAsync<Exception>(() => user.ReportLocations(Batch(Away(0), InsideA(1))));
+
+        var later = await user.ReportLocations(Batch(InsideA(3)));
+
+        Assert.Equal([enterId], later.Events.Select(e => e.Id));
+        Assert.Equal([(enterId, ActivityTypes.Enter, At(1))],
+            (await fixture.Database.DataSource.ActivitiesAsync(userId)).Select(a => (a.Id, a.Type, a.Timestamp)));
+    }
+
+    [Fact]
     public async Task A_presence_save_that_fails_once_leaves_one_enter_and_the_exit_of_the_same_visit()
     {
         // A transient storage error rather than a dead silo: the deactivation that follows may save presence.

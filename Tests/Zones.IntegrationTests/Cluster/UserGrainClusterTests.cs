@@ -92,4 +92,29 @@ public sealed class UserGrainClusterTests(ZonesClusterFixture fixture)
         Assert.Equal(kept.Definition, page.Items[0].Definition);
         Assert.Null(await user.GetZone(deleted.Id));
     }
+
+    [Fact]
+    public async Task A_pending_dwell_fires_even_when_the_grain_was_deactivated_before_it_was_due()
+    {
+        var user = await NewUserAsync();
+        var zone = await user.CreateZone(Circle() with { DwellSeconds = 2 });
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var entered = await user.ReportLocations(new LocationBatch("phone", [At(0, Lat + 0.005, Lon) with { Timestamp = now - 60_000 },
+            At(0, Lat, Lon) with { Timestamp = now }]));
+        Assert.Single(entered.Events);
+
+        // The in-memory timer dies with the activation; only the durable reminder can bring the dwell now.
+        await fixture.Cluster.DeactivateAsync(user);
+
+        var dwells = await Eventually.Until(
+            () => fixture.Database.DataSource.ScalarAsync<long>(
+                "SELECT count(*) FROM activities WHERE user_id = @user AND type = 'dwell'", ("user", user.GetPrimaryKey())),
+            count => count > 0, "the dwell activity, written after the reminder reactivates the user", TimeSpan.FromMinutes(3));
+        Assert.Equal(1, dwells);
+        var dwellAt = await fixture.Database.DataSource.ScalarAsync<long>(
+            "SELECT (extract(epoch FROM timestamp) * 1000)::bigint FROM activities WHERE user_id = @user AND type = 'dwell'",
+            ("user", user.GetPrimaryKey()));
+        Assert.Equal(now + 2_000, dwellAt);
+        Assert.Equal([zone.Id], (await user.GetPresence()).InsideZoneIds);
+    }
 }
