@@ -16,8 +16,11 @@ public static class ZonesMetrics
     public static readonly Counter<long> PingsIgnored =
         Meter.CreateCounter<long>("zones_pings_ignored", description: "Pings not newer than the user's high-water mark.");
 
+    /// <summary>The name of <see cref="Activities"/>, whose measurements carry a <c>type</c> tag.</summary>
+    public const string ActivitiesName = "zones_activities";
+
     public static readonly Counter<long> Activities =
-        Meter.CreateCounter<long>("zones_activities", description: "Zone transitions committed, by type.");
+        Meter.CreateCounter<long>(ActivitiesName, description: "Zone transitions committed, by type.");
 
     public static readonly Counter<long> PublishFailures =
         Meter.CreateCounter<long>("zones_publish_failures", description: "Event pushes that failed to reach the backplane.");

@@ -42,11 +42,11 @@ public static class SiloHealth
         try
         {
             await check().WaitAsync(TimeSpan.FromSeconds(2));
-            return new HealthCheckResult("ok", watch.Elapsed.TotalMilliseconds, null);
+            return new HealthCheckResult("ok", Math.Round(watch.Elapsed.TotalMilliseconds, 1), null);
         }
         catch (Exception ex)
         {
-            return new HealthCheckResult("failed", watch.Elapsed.TotalMilliseconds, ex.Message);
+            return new HealthCheckResult("failed", Math.Round(watch.Elapsed.TotalMilliseconds, 1), ex.Message);
         }
     }
 

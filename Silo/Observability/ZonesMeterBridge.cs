@@ -32,7 +32,8 @@ public sealed class ZonesMeterBridge : IDisposable
     {
         switch (instrument)
         {
-            case Counter<long> when instrument == ZonesMetrics.Activities:
+            // By name: instruments are published while ZonesMetrics' static fields are still being assigned.
+            case Counter<long> when instrument.Name == ZonesMetrics.ActivitiesName:
                 var byType = Metrics.CreateCounter(instrument.Name + "_total", instrument.Description ?? "", "type");
                 return (value, tags) => byType.WithLabels(Tag(tags, "type")).Inc(value);
             case Counter<long>:

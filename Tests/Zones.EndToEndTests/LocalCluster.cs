@@ -43,7 +43,7 @@ public sealed class LocalCluster : IAsyncLifetime
         await StartSilosAsync(2);
         var apiPort = FreePort();
         ApiUrl = new Uri($"http://127.0.0.1:{apiPort}");
-        _api = NodeProcess.Start("api", Program("Api", "Zones.Api.dll"), _runDirectory, CommonEnvironment(new()
+        _api = NodeProcess.Start("api", ApiUrl, Program("Api", "Zones.Api.dll"), _runDirectory, CommonEnvironment(new()
         {
             ["ASPNETCORE_URLS"] = ApiUrl.ToString().TrimEnd('/'),
         }));
@@ -58,7 +58,7 @@ public sealed class LocalCluster : IAsyncLifetime
         {
             var http = new Uri($"http://127.0.0.1:{FreePort()}");
             var name = $"silo{_silos.Count + 1}";
-            var process = NodeProcess.Start(name, Program("Silo", "Zones.Silo.dll"), _runDirectory, CommonEnvironment(new()
+            var process = NodeProcess.Start(name, http, Program("Silo", "Zones.Silo.dll"), _runDirectory, CommonEnvironment(new()
             {
                 ["ASPNETCORE_URLS"] = http.ToString().TrimEnd('/'),
                 ["Orleans__SiloPort"] = FreePort().ToString(),
@@ -74,6 +74,9 @@ public sealed class LocalCluster : IAsyncLifetime
             await process.WaitUntilReadyAsync(url, TimeSpan.FromSeconds(120));
         }
     }
+
+    /// <summary>The HTTP endpoints (health, metrics) of the silos that run now.</summary>
+    public IReadOnlyList<Uri> LiveSiloUrls => _silos.Where(s => s.IsRunning).Select(s => s.Url).ToList();
 
     /// <summary>Kills every silo at once (no graceful shutdown), as a power cut would.</summary>
     public void KillAllSilos()
@@ -156,9 +159,10 @@ public sealed class NodeProcess
     readonly string _logPath;
     readonly StreamWriter _log;
 
-    NodeProcess(string name, Process process, string logPath, StreamWriter log)
+    NodeProcess(string name, Uri url, Process process, string logPath, StreamWriter log)
     {
         Name = name;
+        Url = url;
         _process = process;
         _logPath = logPath;
         _log = log;
@@ -166,7 +170,12 @@ public sealed class NodeProcess
 
     public string Name { get; }
 
-    public static NodeProcess Start(string name, string assembly, string runDirectory, Dictionary<string, string> environment)
+    /// <summary>The node's own HTTP endpoint.</summary>
+    public Uri Url { get; }
+
+    public bool IsRunning => !_process.HasExited;
+
+    public static NodeProcess Start(string name, Uri url, string assembly, string runDirectory, Dictionary<string, string> environment)
     {
         var info = new ProcessStartInfo("dotnet", [assembly])
         {
@@ -188,7 +197,7 @@ public sealed class NodeProcess
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        return new NodeProcess(name, process, logPath, log);
+        return new NodeProcess(name, url, process, logPath, log);
     }
 
     static void Write(StreamWriter log, string? line)

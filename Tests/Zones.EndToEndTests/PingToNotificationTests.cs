@@ -91,6 +91,41 @@ public sealed class PingToNotificationTests(LocalCluster cluster) : IClassFixtur
     }
 
     [Fact]
+    public async Task Operators_see_pings_and_transitions_in_the_prometheus_metrics_of_api_and_silos()
+    {
+        using var client = new ZonesClient(cluster.ApiUrl);
+        await client.RegisterAsync();
+        await client.CreateZoneAsync(CircleZone);
+        using var http = new HttpClient();
+        var entersBefore = await SumAsync(http, cluster.LiveSiloUrls, "zones_activities_total{type=\"enter\"}");
+
+        await client.PostPingsAsync(Ping(0, AwayLat, AwayLon), Ping(10, CircleLat, CircleLon));
+
+        Assert.Equal(entersBefore + 1, await SumAsync(http, cluster.LiveSiloUrls, "zones_activities_total{type=\"enter\"}"));
+        Assert.True(await SumAsync(http, cluster.LiveSiloUrls, "zones_activity_batches_total") >= 1);
+        Assert.True(await SumAsync(http, [cluster.ApiUrl], "zones_pings_received_total") >= 2);
+    }
+
+    /// <summary>The sum over the nodes of one sample of their /metrics (0 where a node has none yet).</summary>
+    static async Task<double> SumAsync(HttpClient http, IEnumerable<Uri> nodes, string sample)
+    {
+        var sum = 0.0;
+        foreach (var node in nodes)
+        {
+            var text = await http.GetStringAsync(new Uri(node, "/metrics"));
+            foreach (var line in text.Split('\n'))
+            {
+                if (line.StartsWith(sample + " ", StringComparison.Ordinal))
+                {
+                    sum += double.Parse(line[(sample.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+                }
+            }
+        }
+
+        return sum;
+    }
+
+    [Fact]
     public async Task Pings_sent_over_the_hub_are_answered_like_http_and_pushed()
     {
         using var client = new ZonesClient(cluster.ApiUrl);
