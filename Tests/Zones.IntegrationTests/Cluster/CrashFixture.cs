@@ -33,9 +33,7 @@ public abstract class CrashClusterFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var redis = Environment.GetEnvironmentVariable(ZonesClusterFixture.RedisVariable) is { Length: > 0 } value
-            ? value
-            : throw new InvalidOperationException($"{ZonesClusterFixture.RedisVariable} is not set: run deploy/local/test.sh, which starts a Redis and sets it.");
+        var redis = ZonesClusterFixture.RedisConnectionString();
         _database = await TestDatabase.CreateAsync(migrate: true);
         var postgres = _database.ConnectionString;
         var faults = Faults;
@@ -77,19 +75,7 @@ public abstract class CrashClusterFixture : IAsyncLifetime
         await Cluster.DeployAsync();
     }
 
-    public async Task DisposeAsync()
-    {
-        if (Cluster is not null)
-        {
-            await Cluster.StopAllSilosAsync();
-            await Cluster.DisposeAsync();
-        }
-
-        if (_database is not null)
-        {
-            await _database.DisposeAsync();
-        }
-    }
+    public Task DisposeAsync() => ZonesClusterFixture.TearDownAsync(Cluster, _database);
 }
 
 /// <summary>Two silos whose presence saves and activity commits the tests can make fail.</summary>

@@ -22,9 +22,7 @@ public sealed class ZonesClusterFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var redis = Environment.GetEnvironmentVariable(RedisVariable) is { Length: > 0 } value
-            ? value
-            : throw new InvalidOperationException($"{RedisVariable} is not set: run deploy/local/test.sh, which starts a Redis and sets it.");
+        var redis = RedisConnectionString();
         _database = await TestDatabase.CreateAsync(migrate: true);
         var connectionString = _database.ConnectionString;
 
@@ -35,17 +33,26 @@ public sealed class ZonesClusterFixture : IAsyncLifetime
         await Cluster.DeployAsync();
     }
 
-    public async Task DisposeAsync()
+    public Task DisposeAsync() => TearDownAsync(Cluster, _database);
+
+    /// <summary>The test Redis that deploy/local/test.sh starts.</summary>
+    public static string RedisConnectionString() =>
+        Environment.GetEnvironmentVariable(RedisVariable) is { Length: > 0 } value
+            ? value
+            : throw new InvalidOperationException($"{RedisVariable} is not set: run deploy/local/test.sh, which starts a Redis and sets it.");
+
+    /// <summary>Stops a test cluster's silos, then drops its database.</summary>
+    public static async Task TearDownAsync(InProcessTestCluster? cluster, TestDatabase? database)
     {
-        if (Cluster is not null)
+        if (cluster is not null)
         {
-            await Cluster.StopAllSilosAsync();
-            await Cluster.DisposeAsync();
+            await cluster.StopAllSilosAsync();
+            await cluster.DisposeAsync();
         }
 
-        if (_database is not null)
+        if (database is not null)
         {
-            await _database.DisposeAsync();
+            await database.DisposeAsync();
         }
     }
 }
