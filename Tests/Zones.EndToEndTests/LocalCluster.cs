@@ -241,8 +241,9 @@ public sealed class NodeProcess
 
                 last = $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}";
             }
-            catch (HttpRequestException ex)
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
             {
+                // Refused while the node starts, or slow to answer while it joins a busy cluster: ask again.
                 last = ex.Message;
             }
 

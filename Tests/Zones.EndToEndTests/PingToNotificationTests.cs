@@ -173,7 +173,8 @@ public sealed class PingToNotificationTests(LocalCluster cluster) : IClassFixtur
         await cluster.StartSilosAsync(2);
 
         var stillInside = await client.PostPingsWhenAvailableAsync(TimeSpan.FromSeconds(90), Ping(20, CircleLat + 0.0002, CircleLon));
-        Assert.Equal(1, stillInside["accepted"]!.GetValue<int>());
+        // Accepted, or ignored if an earlier try timed out on the client after the cluster had taken it.
+        Assert.Equal(1, stillInside["accepted"]!.GetValue<int>() + stillInside["ignored"]!.GetValue<int>());
         Assert.Empty(Events(stillInside));
         var left = await client.PostPingsAsync(Ping(30, AwayLat, AwayLon));
         Assert.Equal(["exit:Office"], Events(left).Select(Describe));

@@ -46,7 +46,17 @@ public sealed class ZonesClient(Uri apiUrl) : IDisposable
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
-            using var response = await _http.PostAsJsonAsync("/api/v1/locations", new { deviceId = "e2e-phone", pings });
+            HttpResponseMessage response;
+            try
+            {
+                response = await _http.PostAsJsonAsync("/api/v1/locations", new { deviceId = "e2e-phone", pings });
+            }
+            catch (TaskCanceledException) when (DateTime.UtcNow < deadline)
+            {
+                continue; // the call outlived the client's timeout while the cluster re-formed: ask again
+            }
+
+            using var _ = response;
             var body = await response.Content.ReadAsStringAsync();
             if (response.StatusCode == HttpStatusCode.OK)
             {

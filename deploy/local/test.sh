@@ -124,7 +124,9 @@ fi
 # ------------------------------------------------------------------------------- test
 # No fixed LogFileName: with several test projects each would overwrite the other's
 # file; the TRX logger's default names are unique per project run.
-test_args=(test Zones.sln -c Release --no-build
+# -m:1 runs the test projects one after another: the cluster and end-to-end suites each start
+# several silos, and on a 2-core machine running them side by side starves both.
+test_args=(test Zones.sln -c Release --no-build -m:1
   --logger trx --logger "console;verbosity=normal"
   --results-directory "${RESULTS}"
   --blame-hang-timeout "${ZONES_TEST_HANG_TIMEOUT:-15m}" --blame-hang-dump-type none)
