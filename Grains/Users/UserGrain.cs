@@ -79,6 +79,13 @@ public sealed partial class UserGrain(
 
     public async Task<LocationReport> ReportLocations(LocationBatch batch)
     {
+        if (_presenceAhead)
+        {
+            // Normally unreachable (the activation stops taking calls once it deactivates), but a call that
+            // reaches it anyway must not build on state that was never made durable.
+            throw new ZonesException(ErrorCodes.Unavailable, "The user's state is being reloaded; retry.");
+        }
+
         var evaluation = _engine.Evaluate(UserId, presence.State, batch.Pings);
         _highWaterMarkDirty |= evaluation.Accepted > 0;
         ZonesMetrics.PingsEvaluated.Add(evaluation.Accepted);

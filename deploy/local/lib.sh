@@ -41,16 +41,18 @@ as_pg() {
   fi
 }
 
-# Installs the PostgreSQL, PostGIS and Redis packages if any is missing. apt-get update
-# runs only then, so a machine that has them all does no network round trip.
+# ensure_packages [EXTRA...]: installs the PostgreSQL, PostGIS and Redis packages (and any
+# EXTRA) if any is missing. apt-get update runs only then, so a machine that has them all
+# does no network round trip.
+# shellcheck disable=SC2120 # callers pass extras or nothing
 ensure_packages() {
   local missing=() pkg status
-  for pkg in "${ZONES_PACKAGES[@]}"; do
+  for pkg in "${ZONES_PACKAGES[@]}" "$@"; do
     status="$(dpkg-query -W -f='${Status}' "${pkg}" 2>/dev/null || true)"
     [[ "${status}" == "install ok installed" ]] || missing+=("${pkg}")
   done
   if [[ ${#missing[@]} -eq 0 ]]; then
-    log "packages present: ${ZONES_PACKAGES[*]}"
+    log "packages present: ${ZONES_PACKAGES[*]} $*"
   else
     log "installing missing packages: ${missing[*]} (apt-get update first)"
     as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q

@@ -82,7 +82,7 @@ for pidfile in "${ZONES_LOCAL_DIR:-${REPO}/.local}"/run/*.pid; do
   fi
 done
 
-ensure_packages
+ensure_packages prometheus  # promtool: the alert rules are tested too
 
 WORK="$(mktemp -d -t zones-test.XXXXXX)"
 # The postgres OS user must traverse into the folder; the data dir itself stays 0700.
