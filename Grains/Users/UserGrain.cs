@@ -264,8 +264,8 @@ public sealed partial class UserGrain(
             await CommitTransitions(due, deviceId: null);
         }
 
-        // Re-arm even if nothing changed: a timer can fire before a dwell is due by the device's clock.
-        _dwellScheduledFor = null;
+        // Re-arm even if nothing changed (a timer can fire before a dwell is due by the device's clock):
+        // without a timer, ScheduleDwell sets a new one.
         _dwellTimer?.Dispose();
         _dwellTimer = null;
         await ScheduleDwell();

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace Zones.EndToEndTests;
@@ -140,6 +139,4 @@ public static class Walk
     public static IReadOnlyList<JsonNode> Events(JsonNode report) => report["events"]!.AsArray().Select(e => e!).ToList();
 
     public static string Describe(JsonNode e) => $"{e["type"]!.GetValue<string>()}:{e["zoneName"]!.GetValue<string>()}";
-
-    public static JsonSerializerOptions Json { get; } = new(JsonSerializerDefaults.Web);
 }

@@ -9,6 +9,9 @@ namespace Zones.IntegrationTests.Cluster;
 /// <summary>One row of the activity log as a test compares it.</summary>
 public sealed record StoredActivity(Guid Id, Guid ZoneId, string Type, long Timestamp);
 
+/// <summary>A user with zone A and the ids of the first visit's enter and exit.</summary>
+public sealed record VisitorOfA(IUserGrain User, Guid UserId, Zone Zone, Guid EnterId, Guid ExitId);
+
 /// <summary>Places, pings, users and the activity log for the crash tests.</summary>
 public static class CrashTestKit
 {
@@ -43,6 +46,16 @@ public static class CrashTestKit
         var profile = await client.GetGrain<IAccountsGrain>(0)
             .Register(new Registration($"c{tag}@example.test", "long enough secret", $"c_{tag}", "Crash Test"));
         return client.GetGrain<IUserGrain>(profile.Id);
+    }
+
+    /// <summary>A new user with zone A, and the ids that visit 1 of A must get.</summary>
+    public static async Task<VisitorOfA> NewVisitorOfAAsync(IClusterClient client)
+    {
+        var user = await NewUserAsync(client);
+        var userId = user.GetPrimaryKey();
+        var zone = await user.CreateZone(CircleA());
+        return new VisitorOfA(user, userId, zone,
+            ActivityIds.For(userId, zone.Id, 1, ActivityTypes.Enter), ActivityIds.For(userId, zone.Id, 1, ActivityTypes.Exit));
     }
 
     /// <summary>The user's whole activity log in time order (exit before enter within one ping, as stored

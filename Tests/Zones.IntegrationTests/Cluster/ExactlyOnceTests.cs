@@ -13,11 +13,7 @@ public sealed class ExactlyOnceTests(FaultClusterFixture fixture)
     [Fact]
     public async Task A_crash_between_activity_commit_and_presence_save_is_healed_by_the_replayed_batch_without_duplicate_or_gap()
     {
-        var user = await NewUserAsync(fixture.Client);
-        var userId = user.GetPrimaryKey();
-        var zone = await user.CreateZone(CircleA());
-        var enterId = ActivityIds.For(userId, zone.Id, 1, ActivityTypes.Enter);
-        var exitId = ActivityIds.For(userId, zone.Id, 1, ActivityTypes.Exit);
+        var (user, userId, zone, enterId, exitId) = await NewVisitorOfAAsync(fixture.Client);
         var entering = Batch(Away(0), InsideA(1));
         fixture.Faults.CrashAtPresenceSave(user.GetGrainId());
 
@@ -47,10 +43,7 @@ public sealed class ExactlyOnceTests(FaultClusterFixture fixture)
     {
         // The phone never resends the batch whose answer it lost; its next ping inside reproduces the same
         // transition (same visit, same id) at another time. One activity, not two rows with one id.
-        var user = await NewUserAsync(fixture.Client);
-        var userId = user.GetPrimaryKey();
-        var zone = await user.CreateZone(CircleA());
-        var enterId = ActivityIds.For(userId, zone.Id, 1, ActivityTypes.Enter);
+        var (user, userId, zone, enterId, _) = await NewVisitorOfAAsync(fixture.Client);
         fixture.Faults.CrashAtPresenceSave(user.GetGrainId());
         await Assert.ThrowsAnyAsync<Exception>(() => user.ReportLocations(Batch(Away(0), InsideA(1))));
 
@@ -65,11 +58,7 @@ public sealed class ExactlyOnceTests(FaultClusterFixture fixture)
     public async Task A_presence_save_that_fails_once_leaves_one_enter_and_the_exit_of_the_same_visit()
     {
         // A transient storage error rather than a dead silo: the deactivation that follows may save presence.
-        var user = await NewUserAsync(fixture.Client);
-        var userId = user.GetPrimaryKey();
-        var zone = await user.CreateZone(CircleA());
-        var enterId = ActivityIds.For(userId, zone.Id, 1, ActivityTypes.Enter);
-        var exitId = ActivityIds.For(userId, zone.Id, 1, ActivityTypes.Exit);
+        var (user, userId, zone, enterId, exitId) = await NewVisitorOfAAsync(fixture.Client);
         var entering = Batch(Away(0), InsideA(1));
         fixture.Faults.FailNextPresenceSave(user.GetGrainId());
 
@@ -91,11 +80,7 @@ public sealed class ExactlyOnceTests(FaultClusterFixture fixture)
     [Fact]
     public async Task A_failed_activity_commit_is_stored_when_the_client_replays_the_batch()
     {
-        var user = await NewUserAsync(fixture.Client);
-        var userId = user.GetPrimaryKey();
-        var zone = await user.CreateZone(CircleA());
-        var enterId = ActivityIds.For(userId, zone.Id, 1, ActivityTypes.Enter);
-        var exitId = ActivityIds.For(userId, zone.Id, 1, ActivityTypes.Exit);
+        var (user, userId, zone, enterId, exitId) = await NewVisitorOfAAsync(fixture.Client);
         var entering = Batch(Away(0), InsideA(1));
         fixture.Faults.FailNextActivityCommit(userId);
 

@@ -13,11 +13,7 @@ public sealed class SiloKillTests(SiloKillClusterFixture fixture)
     [Fact]
     public async Task A_user_whose_silo_is_killed_after_an_enter_resumes_on_another_silo_without_a_second_enter()
     {
-        var user = await NewUserAsync(fixture.Client);
-        var userId = user.GetPrimaryKey();
-        var zone = await user.CreateZone(CircleA());
-        var enterId = ActivityIds.For(userId, zone.Id, 1, ActivityTypes.Enter);
-        var exitId = ActivityIds.For(userId, zone.Id, 1, ActivityTypes.Exit);
+        var (user, userId, zone, enterId, exitId) = await NewVisitorOfAAsync(fixture.Client);
         var entered = await user.ReportLocations(Batch(Away(0), InsideA(1)));
         Assert.Equal([enterId], entered.Events.Select(e => e.Id));
 

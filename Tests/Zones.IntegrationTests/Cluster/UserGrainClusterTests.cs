@@ -1,4 +1,3 @@
-using Zones.Accounts;
 using Zones.Geofencing;
 using Zones.IntegrationTests.Infrastructure;
 using Zones.Users;
@@ -19,13 +18,7 @@ public sealed class UserGrainClusterTests(ZonesClusterFixture fixture)
 
     static ZoneDefinition Circle() => TestData.Circle(Lat, Lon, 150) with { DwellSeconds = null };
 
-    async Task<IUserGrain> NewUserAsync()
-    {
-        var tag = Guid.NewGuid().ToString("N")[..10];
-        var profile = await fixture.Client.GetGrain<IAccountsGrain>(0)
-            .Register(new Registration($"u{tag}@example.test", "long enough secret", $"u_{tag}", "Test"));
-        return fixture.Client.GetGrain<IUserGrain>(profile.Id);
-    }
+    Task<IUserGrain> NewUserAsync() => CrashTestKit.NewUserAsync(fixture.Client);
 
     [Fact]
     public async Task A_walk_through_a_zone_yields_one_enter_then_one_exit_with_stored_activities()
