@@ -16,10 +16,13 @@ public static class AuthExtensions
         builder.Services.AddSingleton<TokenService>();
 
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        builder.Services.AddSingleton<CachingTokenHandler>();
         builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
-            .Configure<IOptions<JwtOptions>>((bearer, jwt) =>
+            .Configure<IOptions<JwtOptions>, CachingTokenHandler>((bearer, jwt, tokens) =>
             {
                 bearer.MapInboundClaims = false;
+                bearer.TokenHandlers.Clear();
+                bearer.TokenHandlers.Add(tokens);
                 bearer.TokenValidationParameters = TokenService.ValidationParameters(jwt.Value);
                 bearer.Events = new JwtBearerEvents
                 {

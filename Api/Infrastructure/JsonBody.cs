@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.IO.Pipelines;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -16,6 +18,21 @@ public static class JsonBody
 
     public static async Task<JsonElement> ReadObjectAsync(HttpRequest request, CancellationToken cancellationToken = default)
     {
+        var body = await ReadAsync(request, cancellationToken);
+        try
+        {
+            return ParseObject(body.Content);
+        }
+        finally
+        {
+            body.Release();
+        }
+    }
+
+    /// <summary>The whole body, read from the request's pipe without copying it into a stream first. The caller
+    /// parses <see cref="Body.Content"/> and then calls <see cref="Body.Release"/>.</summary>
+    public static async ValueTask<Body> ReadAsync(HttpRequest request, CancellationToken cancellationToken = default)
+    {
         if (!request.HasJsonContentType())
         {
             throw ApiErrors.UnsupportedMediaType();
@@ -32,21 +49,37 @@ public static class JsonBody
             limit.MaxRequestBodySize = MaxBytes;
         }
 
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        var reader = request.BodyReader;
+        while (true)
         {
-            if (buffer.Length + read > MaxBytes)
+            var result = await reader.ReadAsync(cancellationToken);
+            if (result.Buffer.Length > MaxBytes)
             {
+                reader.AdvanceTo(result.Buffer.End);
                 throw ApiErrors.PayloadTooLarge(MaxBytes);
             }
 
-            buffer.Write(chunk, 0, read);
-        }
+            if (result.IsCompleted || result.IsCanceled)
+            {
+                return new Body(reader, result.Buffer);
+            }
 
-        return ParseObject(buffer.GetBuffer().AsMemory(0, (int)buffer.Length));
+            // Nothing consumed yet: ask for more, keeping all of it.
+            reader.AdvanceTo(result.Buffer.Start, result.Buffer.End);
+        }
     }
+
+    /// <summary>A request body held in the request's pipe until <see cref="Release"/>.</summary>
+    public readonly struct Body(PipeReader reader, ReadOnlySequence<byte> content)
+    {
+        public ReadOnlySequence<byte> Content { get; } = content;
+
+        public void Release() => reader.AdvanceTo(Content.End);
+    }
+
+    /// <summary>Parses a body that must be one JSON object.</summary>
+    public static JsonElement ParseObject(in ReadOnlySequence<byte> utf8) =>
+        ParseObject(utf8.IsSingleSegment ? utf8.First : utf8.ToArray());
 
     /// <summary>Parses a body that must be one JSON object.</summary>
     public static JsonElement ParseObject(ReadOnlyMemory<byte> utf8)

@@ -15,7 +15,14 @@ public static class ObservabilityExtensions
             .Enrich.FromLogContext()
             .Enrich.With<RequestIdLogEnricher>()
             .Enrich.WithProperty("Service", "zones-api")
-            .WriteTo.Console(new CompactJsonFormatter()));
+            // Written by a background thread: a request never waits on the console (or the pipe behind it). The
+            // buffer is bounded; if it ever fills, lines are dropped rather than requests slowed.
+            .WriteTo.Async(sink => sink.Console(new CompactJsonFormatter()), bufferSize: 50_000, blockWhenFull: false));
+        // prometheus-net would otherwise listen to every .NET meter, which turns on ASP.NET Core's and Kestrel's
+        // per-request instruments. The Api exports its own counters, prometheus-net's HTTP metrics, and the
+        // connection meters of SignalR (hub connections), nothing per request.
+        Prometheus.Metrics.ConfigureMeterAdapter(o => o.InstrumentFilterPredicate = i =>
+            i.Meter.Name is "Microsoft.AspNetCore.Http.Connections" or "Microsoft.AspNetCore.SignalR");
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<RedisConnection>();
         builder.Services.AddSingleton<HealthProbe>();

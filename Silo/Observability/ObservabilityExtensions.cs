@@ -18,7 +18,8 @@ public static class ObservabilityExtensions
             .Enrich.With<RequestIdEnricher>()
             .Enrich.WithProperty("Service", "zones-silo")
             .Enrich.WithProperty("Node", Environment.MachineName)
-            .WriteTo.Console(new CompactJsonFormatter()));
+            // Written by a background thread, so a grain turn never waits on the console; bounded, drops when full.
+            .WriteTo.Async(sink => sink.Console(new CompactJsonFormatter()), bufferSize: 50_000, blockWhenFull: false));
         builder.Services.AddHealthChecks();
         builder.Services.AddSingleton<ZonesMeterBridge>();
         return builder;

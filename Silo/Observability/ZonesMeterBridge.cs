@@ -13,7 +13,11 @@ public sealed class ZonesMeterBridge : IDisposable
 
     public ZonesMeterBridge()
     {
-        Metrics.ConfigureMeterAdapter(o => o.InstrumentFilterPredicate = i => i.Meter.Name != ZonesMetrics.MeterName);
+        // Besides Zones' own: Orleans (activations, silos, messaging) and Npgsql (pool use). Not ASP.NET Core's or
+        // System.Net's per-request meters, which prometheus-net would otherwise switch on.
+        Metrics.ConfigureMeterAdapter(o => o.InstrumentFilterPredicate = i =>
+            i.Meter.Name != ZonesMetrics.MeterName
+            && (i.Meter.Name.StartsWith("Microsoft.Orleans", StringComparison.Ordinal) || i.Meter.Name == "Npgsql"));
         _listener.InstrumentPublished = (instrument, listener) =>
         {
             if (instrument.Meter.Name == ZonesMetrics.MeterName && Sink(instrument) is { } sink)

@@ -1,0 +1,131 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using Zones.Api.Locations;
+using Zones.Errors;
+using Zones.Geofencing;
+
+namespace Zones.ApiTests;
+
+/// <summary>The fast reader must never disagree with the general validation: whatever it accepts, the general
+/// path accepts with the same pings; whatever it gives up on goes to the general path unchanged.</summary>
+public sealed class PingReaderTests
+{
+    private static readonly DateTimeOffset Now = DateTimeOffset.FromUnixTimeMilliseconds(1_750_000_000_000);
+    private static readonly long T = Now.ToUnixTimeMilliseconds();
+    private static readonly long MaxTimestamp = (Now + LocationRequests.MaxClockAhead).ToUnixTimeMilliseconds();
+
+    private static LocationBatch? Fast(string json) =>
+        PingReader.TryRead(new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes(json)), MaxTimestamp);
+
+    /// <summary>The general path's answer: the batch, or the error details.</summary>
+    private static (LocationBatch? Batch, IReadOnlyList<ErrorDetail>? Errors) General(string json)
+    {
+        try
+        {
+            return (LocationRequests.Parse(Api.Infrastructure.JsonBody.ParseObject(Encoding.UTF8.GetBytes(json)), Now), null);
+        }
+        catch (ZonesException exception)
+        {
+            return (null, exception.Details);
+        }
+    }
+
+    private static void AssertSame(LocationBatch expected, LocationBatch actual)
+    {
+        Assert.Equal(expected.DeviceId, actual.DeviceId);
+        Assert.Equal(expected.Pings.ToArray(), actual.Pings.ToArray());
+    }
+
+    [Fact]
+    public void A_plain_batch_is_read_in_one_pass_exactly_as_the_general_path_reads_it()
+    {
+        var json = $$"""
+            {"deviceId":"  phone-1 ","pings":[
+              {"latitude":52.5,"longitude":13.4,"accuracy":5,"timestamp":{{T}},"speed":1.5,"heading":90},
+              {"latitude":-90,"longitude":180,"accuracy":null,"timestamp":{{T - 1000}},"extra":{"a":[1,2,{"b":3}]}}],
+             "unknown":[1,2,3]}
+            """;
+
+        var fast = Fast(json);
+
+        Assert.NotNull(fast);
+        AssertSame(General(json).Batch!, fast);
+        Assert.Equal("phone-1", fast.DeviceId);
+    }
+
+    [Theory]
+    [InlineData("""{"pings":[]}""")]
+    [InlineData("""{"pings":[{"latitude":91,"longitude":1,"timestamp":5}]}""")]
+    [InlineData("""{"pings":[{"latitude":1,"longitude":1}]}""")]
+    [InlineData("""{"pings":[{"latitude":"1","longitude":1,"timestamp":5}]}""")]
+    [InlineData("""{"pings":[{"latitude":1,"longitude":1,"timestamp":5.5}]}""")]
+    [InlineData("""{"pings":[{"latitude":1,"longitude":1,"timestamp":0}]}""")]
+    [InlineData("""{"pings":[{"latitude":1e999,"longitude":1,"timestamp":5}]}""")]
+    [InlineData("""{"pings":[{"latitude":1,"longitude":1,"timestamp":5,"heading":361}]}""")]
+    [InlineData("""{"pings":[{"latitude":1,"longitude":1,"timestamp":5,"accuracy":-1}]}""")]
+    [InlineData("""{"pings":[{"latitude":1,"longitude":1,"timestamp":5}],"deviceId":7}""")]
+    [InlineData("""{"pings":{}}""")]
+    [InlineData("""{"pings":[1]}""")]
+    [InlineData("""[{"pings":[]}]""")]
+    [InlineData("""{"pings":[{"latitude":1,"longitude":1,"timestamp":5}]} trailing""")]
+    [InlineData("""{"pings":[{"latitude":1,"longitude":1,"timestamp":5}]""")]
+    [InlineData("")]
+    public void An_invalid_body_is_left_to_the_general_path_which_names_the_problem(string json)
+    {
+        Assert.Null(Fast(json));
+        Assert.NotEmpty(General(json).Errors ?? []);
+    }
+
+    [Theory]
+    [InlineData("""{"Pings":[{"latitude":1,"longitude":1,"timestamp":5}]}""")]
+    [InlineData("""{"pings":[{"Latitude":1,"longitude":1,"timestamp":5}]}""")]
+    [InlineData("""{"pings":[{"latitude":1,"latitude":2,"longitude":1,"timestamp":5}]}""")]
+    [InlineData("""{"pings":[{"latitude":1,"longitude":1,"timestamp":5}],"pings":[{"latitude":2,"longitude":1,"timestamp":5}]}""")]
+    public void Unusual_but_valid_spellings_go_to_the_general_path_which_accepts_them(string json)
+    {
+        Assert.Null(Fast(json));
+        Assert.NotNull(General(json).Batch);
+    }
+
+    [Fact]
+    public void A_timestamp_just_inside_the_clock_limit_is_fast_and_one_past_it_is_not()
+    {
+        Assert.NotNull(Fast($$"""{"pings":[{"latitude":1,"longitude":1,"timestamp":{{MaxTimestamp}}}]}"""));
+        Assert.Null(Fast($$"""{"pings":[{"latitude":1,"longitude":1,"timestamp":{{MaxTimestamp + 1}}}]}"""));
+    }
+
+    [Fact]
+    public void A_thousand_pings_are_read_and_a_thousand_and_one_are_not()
+    {
+        string Body(int n) => "{\"pings\":[" + string.Join(",", Enumerable.Range(0, n).Select(i =>
+            $"{{\"latitude\":1,\"longitude\":1,\"timestamp\":{T - i}}}")) + "]}";
+
+        Assert.Equal(LocationRequests.MaxPings, Fast(Body(LocationRequests.MaxPings))!.Pings.Count);
+        Assert.Null(Fast(Body(LocationRequests.MaxPings + 1)));
+    }
+
+    [Fact]
+    public void Random_bodies_never_make_the_two_paths_disagree()
+    {
+        var random = new Random(7);
+        string[] names = ["latitude", "longitude", "accuracy", "timestamp", "speed", "heading", "other", "Latitude"];
+        string[] values = ["0", "1.5", "-1", "91", "-181", "360", "361", "null", "\"x\"", "1e3", T.ToString(CultureInfo.InvariantCulture),
+            (MaxTimestamp + 1).ToString(CultureInfo.InvariantCulture), "true", "[]", "{}"];
+        for (var round = 0; round < 2_000; round++)
+        {
+            var pings = Enumerable.Range(0, random.Next(0, 4)).Select(_ =>
+                "{" + string.Join(",", Enumerable.Range(0, random.Next(0, 7)).Select(_ =>
+                    $"\"{names[random.Next(names.Length)]}\":{values[random.Next(values.Length)]}")) + "}");
+            var json = "{\"pings\":[" + string.Join(",", pings) + "]}";
+
+            var fast = Fast(json);
+            var general = General(json);
+            if (fast is not null)
+            {
+                Assert.True(general.Batch is not null, json);
+                AssertSame(general.Batch, fast);
+            }
+        }
+    }
+}
