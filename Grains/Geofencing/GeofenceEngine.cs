@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using NetTopologySuite.Geometries;
 using NetTopologySuite.Index;
 using NetTopologySuite.Index.Strtree;
@@ -18,9 +19,14 @@ public sealed record Evaluation(int Accepted, int Ignored, IReadOnlyList<Transit
 /// <list type="number">
 /// <item>A ping not newer than <see cref="UserPresence.HighWaterMark"/> is ignored (counted, never evaluated);
 /// every evaluated ping raises the mark, so a duplicate timestamp in one batch is ignored after the first.</item>
-/// <item>A ping whose accuracy is worse than <see cref="GeofencingOptions.MaxAccuracyMeters"/>, or that implies a
-/// speed above <see cref="GeofencingOptions.MaxSpeedKmh"/> since <see cref="UserPresence.LastFix"/>, is accepted
-/// but moves no presence and does not become the last fix.</item>
+/// <item>A ping whose accuracy is worse than <see cref="GeofencingOptions.MaxAccuracyMeters"/> is accepted but
+/// moves no presence and does not become the last fix. So is one that implies a speed above
+/// <see cref="GeofencingOptions.MaxSpeedKmh"/> since <see cref="UserPresence.LastFix"/> (the anchor), unless it
+/// confirms a new position: such fixes form a candidate track, each reachable from the one before (a fix that
+/// is not starts a new track; one reachable from the anchor ends it), and the fix that brings the track to
+/// <see cref="GeofencingOptions.ConfirmFixes"/> replaces the anchor and moves presence. A wrong anchor (a stale
+/// first fix, the last fix before a flight) so costs that many pings, while a lone glitch is never confirmed.
+/// Inaccurate pings neither extend nor end the track.</item>
 /// <item>Hysteresis: margin = max(AccuracyMarginFactor x accuracy, RadiusMarginFraction x radius, MinMarginMeters); for a polygon the
 /// radius is its equivalent radius sqrt(area/pi). Entering needs the point inside by the margin, capped at half
 /// the radius (half the inscribed-circle radius for a polygon) so that small zones stay enterable; leaving needs
@@ -64,6 +70,13 @@ public sealed class GeofenceEngine(GeofencingOptions options)
     double _fixLongitude;
     long _fixTimestamp;
 
+    // The candidate track during a batch (UserPresence.Candidate, CandidateCount), written back likewise.
+    int _candidateCount;
+    double _candidateLatitude;
+    double _candidateLongitude;
+    long _candidateTimestamp;
+    bool _candidateMoved;
+
     /// <summary>Zone count from which the STRtree is used; settable so the benchmark can compare both paths.</summary>
     internal int IndexThreshold
     {
@@ -79,6 +92,49 @@ public sealed class GeofenceEngine(GeofencingOptions options)
 
     /// <summary>How many zones are loaded.</summary>
     public int ZoneCount => _zones.Count;
+
+    /// <summary>The loaded zones, in no particular order.</summary>
+    public IEnumerable<Zone> Zones => _zones.Values.Select(static zone => zone.Zone);
+
+    /// <summary>The loaded zone with this id, as it was given to <see cref="Load"/> or <see cref="Upsert"/>.</summary>
+    public bool TryGetZone(Guid zoneId, [NotNullWhen(true)] out Zone? zone)
+    {
+        if (_zones.TryGetValue(zoneId, out var compiled))
+        {
+            zone = compiled.Zone;
+            return true;
+        }
+
+        zone = null;
+        return false;
+    }
+
+    /// <summary>Drops from presence, without an exit, every zone that is not loaded (deleted while the grain was
+    /// not active); returns how many.</summary>
+    public int ForgetUnloadedZones(UserPresence presence)
+    {
+        ArgumentNullException.ThrowIfNull(presence);
+        List<Guid>? gone = null;
+        foreach (var zoneId in presence.Zones.Keys)
+        {
+            if (!_zones.ContainsKey(zoneId))
+            {
+                (gone ??= []).Add(zoneId);
+            }
+        }
+
+        if (gone is null)
+        {
+            return 0;
+        }
+
+        foreach (var zoneId in gone)
+        {
+            Remove(zoneId, presence);
+        }
+
+        return gone.Count;
+    }
 
     /// <summary>Compiles a zone definition, or throws <see cref="DomainValidationException"/> with details
     /// (self-intersecting polygon, ...). Used before a zone is stored.</summary>
@@ -187,6 +243,12 @@ public sealed class GeofenceEngine(GeofencingOptions options)
         if (fixMoved)
         {
             presence.LastFix = new Fix(_fixLatitude, _fixLongitude, _fixTimestamp);
+        }
+
+        if (_candidateMoved)
+        {
+            presence.Candidate = _candidateCount > 0 ? new Fix(_candidateLatitude, _candidateLongitude, _candidateTimestamp) : null;
+            presence.CandidateCount = _candidateCount;
         }
 
         return new Evaluation(accepted, ignored, transitions ?? (IReadOnlyList<Transition>)[]);
@@ -385,7 +447,8 @@ public sealed class GeofenceEngine(GeofencingOptions options)
         (transitions ??= []).Add(new Transition(zoneEvent, NotificationOptions.Pushes(definition.NotificationOption, type)));
     }
 
-    /// <summary>Whether a ping may move presence: finite, accurate enough, and reachable from the last fix.</summary>
+    /// <summary>Whether a ping may move presence: finite, accurate enough, and reachable from the last fix or
+    /// the fix that confirms a candidate track (see the remarks on this class). Keeps the track up to date.</summary>
     bool IsUsable(Ping ping)
     {
         if (!double.IsFinite(ping.Latitude) || !double.IsFinite(ping.Longitude))
@@ -398,24 +461,63 @@ public sealed class GeofenceEngine(GeofencingOptions options)
             return false;
         }
 
-        if (!_hasFix)
+        if (!_hasFix || Reachable(_fixLatitude, _fixLongitude, _fixTimestamp, ping))
         {
+            if (_candidateCount > 0)
+            {
+                // The anchor holds: whatever disagreed with it was a glitch.
+                _candidateCount = 0;
+                _candidateMoved = true;
+            }
+
             return true;
         }
 
-        var meters = Geodesy.Haversine(_fixLatitude, _fixLongitude, ping.Latitude, ping.Longitude);
-        var elapsedMs = ping.Timestamp - _fixTimestamp;
+        // Disagrees with the anchor: a candidate for a new position, extending the track if it follows from it.
+        _candidateCount = _candidateCount > 0
+            && Reachable(_candidateLatitude, _candidateLongitude, _candidateTimestamp, ping) ? _candidateCount + 1 : 1;
+        _candidateLatitude = ping.Latitude;
+        _candidateLongitude = ping.Longitude;
+        _candidateTimestamp = ping.Timestamp;
+        _candidateMoved = true;
+        if (_candidateCount < options.ConfirmFixes)
+        {
+            return false;
+        }
+
+        _candidateCount = 0; // Confirmed: it becomes the anchor.
+        return true;
+    }
+
+    /// <summary>Whether the ping is within <see cref="GeofencingOptions.MaxSpeedKmh"/> of an earlier fix.</summary>
+    bool Reachable(double latitude, double longitude, long timestamp, Ping ping)
+    {
+        var meters = Geodesy.Haversine(latitude, longitude, ping.Latitude, ping.Longitude);
+        var elapsedMs = ping.Timestamp - timestamp;
         if (elapsedMs <= 0)
         {
             return meters < 1; // No time passed: only "did not move" is possible.
         }
 
-        // m/ms x 3600 = km/h. A real jump (a flight) is accepted once enough time has passed since the last fix.
+        // m/ms x 3600 = km/h. The older the earlier fix, the farther the ping may be from it.
         return meters / elapsedMs * 3600 <= options.MaxSpeedKmh;
     }
 
     void ReadFix(UserPresence presence)
     {
+        _candidateMoved = false;
+        if (presence.Candidate is { } candidate && presence.CandidateCount > 0)
+        {
+            _candidateCount = presence.CandidateCount;
+            _candidateLatitude = candidate.Latitude;
+            _candidateLongitude = candidate.Longitude;
+            _candidateTimestamp = candidate.Timestamp;
+        }
+        else
+        {
+            _candidateCount = 0;
+        }
+
         if (presence.LastFix is { } fix)
         {
             _hasFix = true;

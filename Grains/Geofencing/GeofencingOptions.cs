@@ -8,8 +8,16 @@ public sealed class GeofencingOptions
     /// <summary>A ping whose accuracy is worse than this moves no presence (metres).</summary>
     public double MaxAccuracyMeters { get; set; } = 500;
 
-    /// <summary>A ping implying a faster move since the last accepted ping moves no presence (km/h).</summary>
+    /// <summary>A ping implying a faster move since the last accepted ping moves no presence (km/h), unless
+    /// <see cref="ConfirmFixes"/> fixes in a row confirm it.</summary>
     public double MaxSpeedKmh { get; set; } = 300;
+
+    /// <summary>How many consecutive fixes that agree with each other (each within <see cref="MaxSpeedKmh"/> of
+    /// the one before) and all disagree with the last accepted fix replace it: the last of them moves presence.
+    /// This bounds what a wrong anchor costs (a stale first fix, the last fix before a flight) to this many
+    /// pings, while a lone glitch in a steady track, never confirmed, is ignored. 1 turns the speed check off.
+    /// At least 1.</summary>
+    public int ConfirmFixes { get; set; } = 3;
 
     /// <summary>The accuracy term of the hysteresis margin is this many times the reported accuracy. Accuracy is
     /// a 68% radius (Android, iOS), so single fixes stray past it often; at 2x a phone standing still near an

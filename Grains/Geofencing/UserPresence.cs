@@ -13,6 +13,14 @@ public sealed class UserPresence
 
     /// <summary>The last ping that was allowed to move presence (for the speed check and dwell positions).</summary>
     [Id(2)] public Fix? LastFix { get; set; }
+
+    /// <summary>The newest of the fixes that disagree with <see cref="LastFix"/> (an impossible speed from it) but
+    /// agree with each other: a new position waiting for confirmation; null when there is none.</summary>
+    [Id(3)] public Fix? Candidate { get; set; }
+
+    /// <summary>How many consecutive fixes, each reachable from the one before, <see cref="Candidate"/> ends;
+    /// at <see cref="GeofencingOptions.ConfirmFixes"/> the candidate replaces <see cref="LastFix"/>.</summary>
+    [Id(4)] public int CandidateCount { get; set; }
 }
 
 /// <summary>A user's state for one zone.</summary>

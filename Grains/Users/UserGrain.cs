@@ -23,7 +23,6 @@ public sealed partial class UserGrain(
     const string DwellReminder = "dwell";
 
     readonly GeofenceEngine _engine = new(options.Value);
-    readonly Dictionary<Guid, Zone> _zones = [];
     IGrainTimer? _dwellTimer;
     bool _dwellReminderRegistered;
     bool _highWaterMarkDirty;
@@ -38,18 +37,9 @@ public sealed partial class UserGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         var zones = await zoneStore.LoadLiveZonesAsync(UserId, cancellationToken);
-        foreach (var zone in zones)
-        {
-            _zones[zone.Id] = zone;
-        }
-
         _engine.Load(zones);
         // A zone deleted while this grain was not active may still be in presence: forget it silently.
-        foreach (var zoneId in presence.State.Zones.Keys.Where(id => !_zones.ContainsKey(id)).ToList())
-        {
-            presence.State.Zones.Remove(zoneId);
-        }
-
+        _engine.ForgetUnloadedZones(presence.State);
         LogActivated(UserId, zones.Count);
         if (_engine.NextDwellDueAt(presence.State) is not null)
         {
@@ -111,13 +101,12 @@ public sealed partial class UserGrain(
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         var zone = new Zone(Guid.CreateVersion7(), UserId, definition, ImageUrl: null, CreatedAt: now, UpdatedAt: now);
         await zoneStore.InsertAsync(zone);
-        _zones[zone.Id] = zone;
         _engine.Upsert(zone);
         LogZoneCreated(zone.Id, UserId);
         return zone;
     }
 
-    public Task<Zone?> GetZone(Guid zoneId) => Task.FromResult(_zones.GetValueOrDefault(zoneId));
+    public Task<Zone?> GetZone(Guid zoneId) => Task.FromResult(_engine.TryGetZone(zoneId, out var zone) ? zone : null);
 
     public Task<ZonePage> ListZones(int page, int limit)
     {
@@ -127,16 +116,16 @@ public sealed partial class UserGrain(
                 [new ErrorDetail(page < 1 ? "page" : "limit", "must be at least 1")]);
         }
 
-        var items = _zones.Values
+        var items = _engine.Zones
             .OrderByDescending(z => z.CreatedAt).ThenByDescending(z => z.Id)
             .Skip((int)Math.Min((long)(page - 1) * limit, int.MaxValue)).Take(limit)
             .ToList();
-        return Task.FromResult(new ZonePage(items, _zones.Count));
+        return Task.FromResult(new ZonePage(items, _engine.ZoneCount));
     }
 
     public async Task<Zone?> UpdateZone(Guid zoneId, ZoneDefinition definition)
     {
-        if (!_zones.TryGetValue(zoneId, out var current))
+        if (!_engine.TryGetZone(zoneId, out var current))
         {
             return null;
         }
@@ -144,7 +133,6 @@ public sealed partial class UserGrain(
         GeofenceEngine.Validate(definition);
         var zone = current with { Definition = definition, UpdatedAt = clock.GetUtcNow().ToUnixTimeMilliseconds() };
         await zoneStore.UpdateAsync(zone);
-        _zones[zoneId] = zone;
         _engine.Upsert(zone);
         LogZoneUpdated(zoneId, UserId);
         await ScheduleDwell();
@@ -153,13 +141,12 @@ public sealed partial class UserGrain(
 
     public async Task<bool> DeleteZone(Guid zoneId)
     {
-        if (!_zones.ContainsKey(zoneId))
+        if (!_engine.TryGetZone(zoneId, out _))
         {
             return false;
         }
 
         await zoneStore.SoftDeleteAsync(UserId, zoneId, clock.GetUtcNow().ToUnixTimeMilliseconds());
-        _zones.Remove(zoneId);
         var wasTracked = presence.State.Zones.ContainsKey(zoneId);
         _engine.Remove(zoneId, presence.State);
         if (wasTracked)
@@ -264,21 +251,23 @@ public sealed partial class UserGrain(
             await CommitTransitions(due, deviceId: null);
         }
 
-        // Re-arm even if nothing changed (a timer can fire before a dwell is due by the device's clock):
-        // without a timer, ScheduleDwell sets a new one.
+        // The timer (if this was it) is spent: ScheduleDwell re-arms it for what is still pending, also when it
+        // fired before the dwell was due by the device's clock, or was capped.
         _dwellTimer?.Dispose();
         _dwellTimer = null;
         await ScheduleDwell();
     }
 
-    /// <summary>A timer fires a pending dwell on time while the grain is active; a reminder wakes the grain
-    /// for it if the grain was deactivated meanwhile (reminders are durable, timers are not).</summary>
+    /// <summary>Carries out <see cref="DwellSchedule.Decide"/>: a timer for a pending dwell, and a reminder that
+    /// wakes the grain for it if the grain is deactivated meanwhile.</summary>
     async Task ScheduleDwell()
     {
         var dueAt = _engine.NextDwellDueAt(presence.State);
-        if (dueAt == _dwellScheduledFor && (dueAt is null ? !_dwellReminderRegistered : _dwellTimer is not null))
+        var plan = DwellSchedule.Decide(dueAt, _dwellScheduledFor, _dwellTimer is not null, _dwellReminderRegistered,
+            clock.GetUtcNow().ToUnixTimeMilliseconds());
+        if (!plan.Reschedule)
         {
-            return; // the common case: nothing about pending dwells changed with this batch
+            return;
         }
 
         _dwellTimer?.Dispose();
@@ -286,23 +275,25 @@ public sealed partial class UserGrain(
         _dwellScheduledFor = dueAt;
         try
         {
-            if (dueAt is null)
+            if (plan.Timer is { } delay)
             {
-                if (_dwellReminderRegistered && await this.GetReminder(DwellReminder) is { } reminder)
-                {
-                    await this.UnregisterReminder(reminder);
-                }
-
-                _dwellReminderRegistered = false;
-                return;
+                _dwellTimer = this.RegisterGrainTimer(FireDueDwells, delay, Timeout.InfiniteTimeSpan);
             }
 
-            var delay = TimeSpan.FromMilliseconds(Math.Max(0, dueAt.Value - clock.GetUtcNow().ToUnixTimeMilliseconds()));
-            _dwellTimer = this.RegisterGrainTimer(FireDueDwells, delay, Timeout.InfiniteTimeSpan);
-            if (!_dwellReminderRegistered)
+            switch (plan.Reminder)
             {
-                await this.RegisterOrUpdateReminder(DwellReminder, delay + TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
-                _dwellReminderRegistered = true;
+                case ReminderChange.Register:
+                    await this.RegisterOrUpdateReminder(DwellReminder, plan.ReminderDue, DwellSchedule.ReminderPeriod);
+                    _dwellReminderRegistered = true;
+                    break;
+                case ReminderChange.Unregister:
+                    if (await this.GetReminder(DwellReminder) is { } reminder)
+                    {
+                        await this.UnregisterReminder(reminder);
+                    }
+
+                    _dwellReminderRegistered = false;
+                    break;
             }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)

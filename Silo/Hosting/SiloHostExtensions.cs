@@ -71,7 +71,8 @@ public static class SiloHostExtensions
     /// SignalR publisher on the Redis backplane. Shared by the silo host and the test clusters.</summary>
     public static IServiceCollection AddZonesGrainServices(this IServiceCollection services, string postgres, string redis)
     {
-        services.AddOptions<GeofencingOptions>().BindConfiguration(GeofencingOptions.Section).ValidateOnStart();
+        services.AddOptions<GeofencingOptions>().BindConfiguration(GeofencingOptions.Section)
+            .Validate(o => o.ConfirmFixes >= 1, "Geofencing:ConfirmFixes must be at least 1").ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.AddZonesPostgres(postgres);
         services.AddSignalR()

@@ -84,6 +84,8 @@ internal sealed class Scenario
                     _next = 0;
                     _presence.HighWaterMark = null;
                     _presence.LastFix = null;
+                    _presence.Candidate = null;
+                    _presence.CandidateCount = 0;
                 }
 
                 var batch = batches[_next++];

@@ -23,6 +23,8 @@ internal sealed class ReferenceGeofence(GeofencingOptions options, Guid userId)
     readonly Dictionary<Guid, Visit> _visits = [];
     long? _highWaterMark;
     (double Lat, double Lon, long Time)? _fix;
+    (double Lat, double Lon, long Time)? _candidate; // the newest fix of the track that disagrees with _fix
+    int _track;
 
     public IEnumerable<Guid> InsideZones => _visits.Where(v => v.Value.Inside).Select(v => v.Key).Order();
 
@@ -142,15 +144,33 @@ internal sealed class ReferenceGeofence(GeofencingOptions options, Guid userId)
         }
     }
 
+    /// <summary>Reachable from the last fix; or the fix that makes ConfirmFixes in a row that are each reachable
+    /// from the one before but not from the last fix.</summary>
     bool Believable(Ping ping)
     {
-        if (_fix is not { } fix)
+        if (_fix is null || Reachable(_fix.Value, ping))
         {
+            _candidate = null;
+            _track = 0;
             return true;
         }
 
-        var meters = Haversine(fix.Lat, fix.Lon, ping.Latitude, ping.Longitude);
-        var seconds = (ping.Timestamp - fix.Time) / 1000.0;
+        _track = _candidate is { } previous && Reachable(previous, ping) ? _track + 1 : 1;
+        _candidate = (ping.Latitude, ping.Longitude, ping.Timestamp);
+        if (_track < options.ConfirmFixes)
+        {
+            return false;
+        }
+
+        _candidate = null;
+        _track = 0;
+        return true;
+    }
+
+    bool Reachable((double Lat, double Lon, long Time) from, Ping ping)
+    {
+        var meters = Haversine(from.Lat, from.Lon, ping.Latitude, ping.Longitude);
+        var seconds = (ping.Timestamp - from.Time) / 1000.0;
         return seconds <= 0 ? meters < 1 : meters / seconds * 3.6 <= options.MaxSpeedKmh;
     }
 

@@ -154,6 +154,8 @@ public sealed class ReplayTests
     {
         HighWaterMark = presence.HighWaterMark,
         LastFix = presence.LastFix,
+        Candidate = presence.Candidate,
+        CandidateCount = presence.CandidateCount,
         Zones = presence.Zones.ToDictionary(z => z.Key, z => new ZoneVisitState
         {
             Visits = z.Value.Visits, Inside = z.Value.Inside, EnteredAt = z.Value.EnteredAt, DwellFired = z.Value.DwellFired,

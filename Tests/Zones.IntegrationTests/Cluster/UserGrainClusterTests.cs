@@ -110,4 +110,25 @@ public sealed class UserGrainClusterTests(ZonesClusterFixture fixture)
         Assert.Equal(now + 2_000, dwellAt);
         Assert.Equal([zone.Id], (await user.GetPresence()).InsideZoneIds);
     }
+
+    [Fact]
+    public async Task A_dwell_months_away_keeps_its_reminder_until_the_visit_ends()
+    {
+        // 60 days is more than a grain timer accepts (about 49.7 days): the timer is capped, the reminder is not.
+        var user = await NewUserAsync();
+        await user.CreateZone(Circle() with { DwellSeconds = (int)TimeSpan.FromDays(60).TotalSeconds });
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+        var entered = await user.ReportLocations(new LocationBatch("phone", [At(0, Lat, Lon) with { Timestamp = now }]));
+        Assert.Equal([ActivityTypes.Enter], entered.Events.Select(e => e.Type));
+        Assert.Equal(1, await DwellRemindersAsync(user));
+
+        var left = await user.ReportLocations(new LocationBatch("phone", [At(0, Lat + 0.05, Lon) with { Timestamp = now + 600_000 }]));
+        Assert.Equal([ActivityTypes.Exit], left.Events.Select(e => e.Type));
+        Assert.Equal(0, await DwellRemindersAsync(user));
+    }
+
+    Task<long> DwellRemindersAsync(IUserGrain user) => fixture.Database.DataSource.ScalarAsync<long>(
+        "SELECT count(*) FROM orleansreminderstable WHERE remindername = 'dwell' AND grainid LIKE '%' || @key",
+        ("key", user.GetPrimaryKey().ToString("N")));
 }
