@@ -20,7 +20,9 @@ public static class RealtimeExtensions
                 // detailed errors would also send the text of unexpected server-side exceptions.
                 o.EnableDetailedErrors = false;
             })
-            .AddJsonProtocol(o => ZonesJson.Apply(o.PayloadSerializerOptions));
+            .AddJsonProtocol(o => ZonesJson.Apply(o.PayloadSerializerOptions))
+            // Offered next to JSON: a compact binary protocol for devices that stream pings all day.
+            .AddMessagePackProtocol();
         builder.Services.AddSingleton<IUserIdProvider, SubjectUserIdProvider>();
         builder.Services.AddSingleton<IZonesHubHandler, ZonesHubHandler>();
         return builder;

@@ -17,11 +17,12 @@ namespace Zones.Api.Realtime;
 public sealed partial class ZonesHubHandler(
     IClusterClient cluster, TimeProvider time, IHostEnvironment environment, ILogger<ZonesHubHandler> logger) : IZonesHubHandler
 {
-    public async Task<object> SendLocations(HubCallerContext context, JsonElement request)
+    public async Task<object> SendLocations(HubCallerContext context, object argument)
     {
         using var scope = BeginInvocation(context, out var userId);
         try
         {
+            var request = HubArguments.ToJson(argument);
             if (request.ValueKind != JsonValueKind.Object)
             {
                 throw ApiErrors.Validation(JsonBody.Field, "must be a JSON object");
@@ -29,7 +30,7 @@ public sealed partial class ZonesHubHandler(
 
             var batch = LocationRequests.Parse(request, time.GetUtcNow());
             var report = await LocationsApi.Report(cluster, userId, batch);
-            return LocationsResponse.From(report);
+            return HubMessages.LocationReport(report);
         }
         catch (Exception exception) when (exception is not HubException)
         {
@@ -37,7 +38,7 @@ public sealed partial class ZonesHubHandler(
         }
     }
 
-    public async Task StreamLocations(HubCallerContext context, IAsyncEnumerable<JsonElement> pings)
+    public async Task StreamLocations(HubCallerContext context, IAsyncEnumerable<object> pings)
     {
         using var scope = BeginInvocation(context, out var userId);
         // A pump moves arriving pings into a channel, so that pings that arrived while the grain was busy
@@ -78,15 +79,16 @@ public sealed partial class ZonesHubHandler(
 
     /// <summary>Validates each ping as it arrives; the first invalid one ends the stream with a
     /// VALIDATION_ERROR naming <c>pings[i]</c> (its position in the stream).</summary>
-    private async Task<Exception?> Pump(IAsyncEnumerable<JsonElement> pings, ChannelWriter<Ping> writer, CancellationToken cancellationToken)
+    private async Task<Exception?> Pump(IAsyncEnumerable<object> pings, ChannelWriter<Ping> writer, CancellationToken cancellationToken)
     {
         // The channel is completed without the failure so that the pings before it are still evaluated;
         // the failure is rethrown once they are.
         try
         {
             var index = 0;
-            await foreach (var element in pings.WithCancellation(cancellationToken))
+            await foreach (var argument in pings.WithCancellation(cancellationToken))
             {
+                var element = HubArguments.ToJson(argument);
                 var problems = new ValidationProblems();
                 var ping = LocationRequests.ParsePing(element, $"pings[{index++}]", time.GetUtcNow(), problems);
                 problems.ThrowIfAny();

@@ -21,17 +21,18 @@ public sealed class ZonesHub(IZonesHubHandler handler) : Hub
     /// both name it from here.</summary>
     public const string RedisChannelPrefix = "zones";
 
-    /// <summary>Same rules and answer as <c>POST /api/v1/locations</c>.</summary>
-    public Task<object> SendLocations(System.Text.Json.JsonElement request) => handler.SendLocations(Context, request);
+    /// <summary>Same rules and answer as <c>POST /api/v1/locations</c>. The argument is a JSON element over the
+    /// JSON protocol and a map over MessagePack; the handler reads both alike.</summary>
+    public Task<object> SendLocations(object request) => handler.SendLocations(Context, request);
 
     /// <summary>For a device that keeps its connection open: each ping is evaluated as it arrives.</summary>
-    public Task StreamLocations(IAsyncEnumerable<System.Text.Json.JsonElement> pings) => handler.StreamLocations(Context, pings);
+    public Task StreamLocations(IAsyncEnumerable<object> pings) => handler.StreamLocations(Context, pings);
 }
 
 /// <summary>The Api's implementation of the hub's client-to-server methods.</summary>
 public interface IZonesHubHandler
 {
-    Task<object> SendLocations(HubCallerContext context, System.Text.Json.JsonElement request);
+    Task<object> SendLocations(HubCallerContext context, object request);
 
-    Task StreamLocations(HubCallerContext context, IAsyncEnumerable<System.Text.Json.JsonElement> pings);
+    Task StreamLocations(HubCallerContext context, IAsyncEnumerable<object> pings);
 }

@@ -5,11 +5,23 @@ namespace Zones.Activities;
 /// <summary>An activity as it is stored: the event plus whose it is and where it came from.</summary>
 public sealed record ActivityRecord(Guid UserId, ZoneEvent Event, string? DeviceId);
 
-/// <summary>The silo-wide group-commit writer. <see cref="WriteAsync"/> completes once the activities are
-/// durable; many grains' calls share one database round trip. Inserts ignore an existing id.</summary>
+/// <summary>A user's presence, serialized (<see cref="PresenceJson"/>), to be saved with the user's activities.</summary>
+public sealed record PresenceWrite(Guid UserId, string State);
+
+/// <summary>The silo-wide group-commit writer. <see cref="WriteAsync"/> completes once the activities, and the
+/// presence that follows from them, are durable: both in one transaction, so presence on disk never lags or leads
+/// the activity log. Many grains' calls share one database round trip. Inserts ignore an existing id.</summary>
 public interface IActivityWriter
 {
-    Task WriteAsync(IReadOnlyList<ActivityRecord> activities, CancellationToken cancellationToken = default);
+    Task WriteAsync(IReadOnlyList<ActivityRecord> activities, PresenceWrite? presence = null,
+        CancellationToken cancellationToken = default);
+}
+
+/// <summary>Where a user's presence is read from on activation (it is written by <see cref="IActivityWriter"/>).</summary>
+public interface IPresenceStore
+{
+    /// <summary>The stored presence, or null for a user never seen.</summary>
+    Task<UserPresence?> LoadAsync(Guid userId, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Reads a user's activity history.</summary>

@@ -1,7 +1,8 @@
 namespace Zones.Geofencing;
 
-/// <summary>What the cluster knows of where a user is: persisted in Orleans grain storage (JSON), so it
-/// stays small: per-zone visit state, not the zones themselves.</summary>
+/// <summary>What the cluster knows of where a user is: stored as JSON in <c>user_presence</c>, in the same
+/// transaction as the activities that moved it (<see cref="PresenceJson"/>), so it stays small: per-zone visit
+/// state, not the zones themselves.</summary>
 [GenerateSerializer, Alias("Zones.UserPresence")]
 public sealed class UserPresence
 {

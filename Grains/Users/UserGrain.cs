@@ -9,10 +9,11 @@ using Zones.Realtime;
 namespace Zones.Users;
 
 /// <summary>One user: their zones (loaded from the zone store on activation, written through on change)
-/// and their presence (Orleans grain storage). Pings are evaluated in memory; only transitions touch the
-/// database: activities are group-committed first, then presence is saved, then events are pushed.</summary>
+/// and their presence. Pings are evaluated in memory; only transitions touch the database: the activities and
+/// the presence they lead to are group-committed together in one transaction, then the events are pushed
+/// without waiting for the push.</summary>
 public sealed partial class UserGrain(
-    [PersistentState("presence", StorageNames.Presence)] IPersistentState<UserPresence> presence,
+    IPresenceStore presenceStore,
     IZoneStore zoneStore,
     IActivityWriter activityWriter,
     IZoneEventPublisher publisher,
@@ -23,6 +24,7 @@ public sealed partial class UserGrain(
     const string DwellReminder = "dwell";
 
     readonly GeofenceEngine _engine = new(options.Value);
+    UserPresence _presence = new();
     IGrainTimer? _dwellTimer;
     bool _dwellReminderRegistered;
     bool _highWaterMarkDirty;
@@ -36,12 +38,15 @@ public sealed partial class UserGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        var zones = await zoneStore.LoadLiveZonesAsync(UserId, cancellationToken);
+        var loadingZones = zoneStore.LoadLiveZonesAsync(UserId, cancellationToken);
+        var loadingPresence = presenceStore.LoadAsync(UserId, cancellationToken);
+        var zones = await loadingZones;
+        _presence = await loadingPresence ?? new UserPresence();
         _engine.Load(zones);
         // A zone deleted while this grain was not active may still be in presence: forget it silently.
-        _engine.ForgetUnloadedZones(presence.State);
+        _engine.ForgetUnloadedZones(_presence);
         LogActivated(UserId, zones.Count);
-        if (_engine.NextDwellDueAt(presence.State) is not null)
+        if (_engine.NextDwellDueAt(_presence) is not null)
         {
             // Only users waiting for a dwell pay for this read; a stale reminder of anyone else removes
             // itself when it fires (ReceiveReminder).
@@ -58,7 +63,7 @@ public sealed partial class UserGrain(
         {
             try
             {
-                await presence.WriteStateAsync(cancellationToken);
+                await activityWriter.WriteAsync([], PresenceToSave(), cancellationToken);
             }
             catch (Exception ex)
             {
@@ -76,7 +81,7 @@ public sealed partial class UserGrain(
             throw new ZonesException(ErrorCodes.Unavailable, "The user's state is being reloaded; retry.");
         }
 
-        var evaluation = _engine.Evaluate(UserId, presence.State, batch.Pings);
+        var evaluation = _engine.Evaluate(UserId, _presence, batch.Pings);
         _highWaterMarkDirty |= evaluation.Accepted > 0;
         ZonesMetrics.PingsEvaluated.Add(evaluation.Accepted);
         ZonesMetrics.PingsIgnored.Add(evaluation.Ignored);
@@ -147,8 +152,8 @@ public sealed partial class UserGrain(
         }
 
         await zoneStore.SoftDeleteAsync(UserId, zoneId, clock.GetUtcNow().ToUnixTimeMilliseconds());
-        var wasTracked = presence.State.Zones.ContainsKey(zoneId);
-        _engine.Remove(zoneId, presence.State);
+        var wasTracked = _presence.Zones.ContainsKey(zoneId);
+        _engine.Remove(zoneId, _presence);
         if (wasTracked)
         {
             await SavePresence();
@@ -161,8 +166,8 @@ public sealed partial class UserGrain(
 
     public Task<PresenceSnapshot> GetPresence()
     {
-        var inside = presence.State.Zones.Where(z => z.Value.Inside).Select(z => z.Key).OrderBy(id => id).ToList();
-        return Task.FromResult(new PresenceSnapshot(inside, presence.State.HighWaterMark ?? 0));
+        var inside = _presence.Zones.Where(z => z.Value.Inside).Select(z => z.Key).OrderBy(id => id).ToList();
+        return Task.FromResult(new PresenceSnapshot(inside, _presence.HighWaterMark ?? 0));
     }
 
     public Task ReceiveReminder(string reminderName, TickStatus status)
@@ -187,9 +192,9 @@ public sealed partial class UserGrain(
             }
 
             var started = clock.GetTimestamp();
-            await activityWriter.WriteAsync(records);
+            await activityWriter.WriteAsync(records, PresenceToSave());
             ZonesMetrics.ActivityCommitSeconds.Record(clock.GetElapsedTime(started).TotalSeconds);
-            await SavePresence();
+            _highWaterMarkDirty = false;
         }
         catch
         {
@@ -206,16 +211,21 @@ public sealed partial class UserGrain(
             LogTransition(UserId, transition.Event.ZoneId, transition.Event.Type, transition.Event.Id, transition.Event.Timestamp);
         }
 
-        await Publish(transitions);
+        Publish(transitions);
     }
 
     async Task SavePresence()
     {
-        await presence.WriteStateAsync();
+        await activityWriter.WriteAsync([], PresenceToSave());
         _highWaterMarkDirty = false;
     }
 
-    async Task Publish(IReadOnlyList<Transition> transitions)
+    PresenceWrite PresenceToSave() => new(UserId, PresenceJson.Serialize(_presence));
+
+    /// <summary>Pushes the selected events. The answer does not wait for Redis: the events are durable already
+    /// and live delivery is best effort; the pushes of one grain are issued in order on one connection, so
+    /// they arrive in order.</summary>
+    void Publish(IReadOnlyList<Transition> transitions)
     {
         List<ZoneEvent>? pushed = null;
         foreach (var transition in transitions)
@@ -231,21 +241,39 @@ public sealed partial class UserGrain(
             return;
         }
 
+        Task publishing;
         try
         {
-            await publisher.PublishAsync(UserId, pushed);
+            publishing = publisher.PublishAsync(UserId, pushed);
+        }
+        catch (Exception ex)
+        {
+            publishing = Task.FromException(ex);
+        }
+
+        if (!publishing.IsCompletedSuccessfully)
+        {
+            _ = ObservePublish(publishing, UserId, pushed.Count, logger);
+        }
+    }
+
+    static async Task ObservePublish(Task publishing, Guid userId, int count, ILogger logger)
+    {
+        try
+        {
+            await publishing;
         }
         catch (Exception ex)
         {
             // Live delivery is best effort; the activity log is the truth and clients catch up from it.
             ZonesMetrics.PublishFailures.Add(1);
-            LogPublishFailed(ex, UserId, pushed.Count);
+            LogPublishFailed(logger, ex, userId, count);
         }
     }
 
     async Task FireDueDwells()
     {
-        var due = _engine.CollectDueDwells(UserId, presence.State, clock.GetUtcNow().ToUnixTimeMilliseconds());
+        var due = _engine.CollectDueDwells(UserId, _presence, clock.GetUtcNow().ToUnixTimeMilliseconds());
         if (due.Count > 0)
         {
             await CommitTransitions(due, deviceId: null);
@@ -262,7 +290,7 @@ public sealed partial class UserGrain(
     /// wakes the grain for it if the grain is deactivated meanwhile.</summary>
     async Task ScheduleDwell()
     {
-        var dueAt = _engine.NextDwellDueAt(presence.State);
+        var dueAt = _engine.NextDwellDueAt(_presence);
         var plan = DwellSchedule.Decide(dueAt, _dwellScheduledFor, _dwellTimer is not null, _dwellReminderRegistered,
             clock.GetUtcNow().ToUnixTimeMilliseconds());
         if (!plan.Reschedule)
@@ -320,17 +348,11 @@ public sealed partial class UserGrain(
     partial void LogTransition(Guid userId, Guid zoneId, string activityType, Guid activityId, long timestamp);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not push {EventCount} events to user {UserId}")]
-    partial void LogPublishFailed(Exception exception, Guid userId, int eventCount);
+    static partial void LogPublishFailed(ILogger logger, Exception exception, Guid userId, int eventCount);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not set or clear the dwell reminder of user {UserId}")]
     partial void LogDwellReminderFailed(Exception exception, Guid userId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not save presence of user {UserId} on deactivation")]
     partial void LogPresenceSaveFailed(Exception exception, Guid userId);
-}
-
-/// <summary>Names of the Orleans storage providers the grains use.</summary>
-public static class StorageNames
-{
-    public const string Presence = "presence";
 }

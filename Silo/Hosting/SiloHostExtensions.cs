@@ -51,14 +51,10 @@ public static class SiloHostExtensions
         return builder;
     }
 
-    /// <summary>Presence in PostgreSQL grain storage and durable reminders (dwell wake-ups).</summary>
+    /// <summary>Durable reminders (dwell wake-ups) in PostgreSQL. Presence is not Orleans grain storage: it is
+    /// written with the activities, in their transaction (<see cref="Zones.Silo.Postgres.ActivityWriter"/>).</summary>
     public static ISiloBuilder AddZonesStorage(this ISiloBuilder silo, string postgres)
     {
-        silo.AddAdoNetGrainStorage(StorageNames.Presence, o =>
-        {
-            o.Invariant = "Npgsql";
-            o.ConnectionString = postgres;
-        });
         silo.UseAdoNetReminderService(o =>
         {
             o.Invariant = "Npgsql";
@@ -75,7 +71,10 @@ public static class SiloHostExtensions
             .Validate(o => o.ConfirmFixes >= 1, "Geofencing:ConfirmFixes must be at least 1").ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.AddZonesPostgres(postgres);
+        // Every protocol an Api node offers: the backplane carries each event pre-serialized in the publisher's
+        // protocols, and a node cannot serialize a message it received from Redis for a protocol that is missing.
         services.AddSignalR()
+            .AddMessagePackProtocol()
             .AddStackExchangeRedis(redis, o => o.Configuration.ChannelPrefix = RedisChannel.Literal(ZonesHub.RedisChannelPrefix));
         services.AddSingleton<IZoneEventPublisher, SignalRZoneEventPublisher>();
         services.AddSingleton(new RedisProbe(redis));

@@ -53,6 +53,13 @@ public sealed partial class ActivityWriter : IActivityWriter, IHostedService, IA
         ON CONFLICT (id, "timestamp") DO NOTHING
         """;
 
+    // One row per user (the batch keeps each user's latest), so ON CONFLICT never meets the same row twice.
+    private const string PresenceSql = """
+        INSERT INTO user_presence (user_id, state, updated_at)
+        SELECT p.user_id, p.state, now() FROM unnest(@presence_users, @presence_states) AS p(user_id, state)
+        ON CONFLICT (user_id) DO UPDATE SET state = EXCLUDED.state, updated_at = EXCLUDED.updated_at
+        """;
+
     private readonly NpgsqlDataSource _dataSource;
     private readonly ILogger _logger;
     private readonly ActivityWriterOptions _options;
@@ -89,18 +96,20 @@ public sealed partial class ActivityWriter : IActivityWriter, IHostedService, IA
         Volatile.Read(ref _largestBatchRows),
         TimeSpan.FromTicks(Interlocked.Read(ref _lastCommitTicks)));
 
-    /// <summary>Completes once the rows are committed. Cancelling stops the wait, not the write: rows
-    /// already queued may still be stored, which is harmless because a retry is a no-op.</summary>
-    public Task WriteAsync(IReadOnlyList<ActivityRecord> activities, CancellationToken cancellationToken = default)
+    /// <summary>Completes once the rows (and <paramref name="presence"/>, in the same transaction) are committed.
+    /// Cancelling stops the wait, not the write: rows already queued may still be stored, which is harmless
+    /// because a retry is a no-op.</summary>
+    public Task WriteAsync(IReadOnlyList<ActivityRecord> activities, PresenceWrite? presence = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(activities);
-        if (activities.Count == 0)
+        if (activities.Count == 0 && presence is null)
         {
             return Task.CompletedTask;
         }
         EnsureStarted();
 
-        var pending = new PendingWrite(activities);
+        var pending = new PendingWrite(activities, presence);
         if (!_queue.Writer.TryWrite(pending))
         {
             throw new ObjectDisposedException(nameof(ActivityWriter), "The activity writer has stopped.");
@@ -253,7 +262,30 @@ public sealed partial class ActivityWriter : IActivityWriter, IHostedService, IA
             }
         }
 
-        await using var command = _dataSource.CreateCommand(InsertSql);
+        // Activities and presence in one round trip and one transaction: a batch ends with a single Sync, so
+        // PostgreSQL runs its statements in one implicit transaction; all or nothing.
+        await using var connection = await _dataSource.OpenConnectionAsync();
+        await using var sql = new NpgsqlBatch(connection);
+        if (rows > 0)
+        {
+            sql.BatchCommands.Add(ActivitiesCommand(rows, ids, users, zones, names, types, timestamps, latitudes,
+                longitudes, icons, texts, devices));
+        }
+
+        if (PresenceCommand(batch) is { } presence)
+        {
+            sql.BatchCommands.Add(presence);
+        }
+
+        await sql.ExecuteNonQueryAsync();
+        return rows > 0 ? sql.BatchCommands[0].RecordsAffected : 0;
+    }
+
+    private static NpgsqlBatchCommand ActivitiesCommand(int rows, Guid[] ids, Guid[] users, Guid[] zones, string[] names,
+        string[] types, DateTime[] timestamps, double[] latitudes, double[] longitudes, string?[] icons, string?[] texts,
+        string?[] devices)
+    {
+        var command = new NpgsqlBatchCommand(InsertSql);
         var p = command.Parameters;
         p.Add(new NpgsqlParameter<Guid[]>("ids", ids));
         p.Add(new NpgsqlParameter<Guid[]>("users", users));
@@ -266,12 +298,41 @@ public sealed partial class ActivityWriter : IActivityWriter, IHostedService, IA
         p.Add(new NpgsqlParameter<string?[]>("icons", icons));
         p.Add(new NpgsqlParameter<string?[]>("texts", texts));
         p.Add(new NpgsqlParameter<string?[]>("devices", devices));
-        return await command.ExecuteNonQueryAsync();
+        return command;
     }
 
-    private sealed class PendingWrite(IReadOnlyList<ActivityRecord> records)
+    /// <summary>The upsert of every presence in the batch; the latest of each user wins (a grain has one write in
+    /// flight at a time, so normally there is one per user).</summary>
+    private static NpgsqlBatchCommand? PresenceCommand(List<PendingWrite> batch)
+    {
+        Dictionary<Guid, string>? latest = null;
+        foreach (var pending in batch)
+        {
+            if (pending.Presence is { } presence)
+            {
+                (latest ??= [])[presence.UserId] = presence.State;
+            }
+        }
+
+        if (latest is null)
+        {
+            return null;
+        }
+
+        var command = new NpgsqlBatchCommand(PresenceSql);
+        command.Parameters.Add(new NpgsqlParameter<Guid[]>("presence_users", [.. latest.Keys]));
+        command.Parameters.Add(new NpgsqlParameter<string[]>("presence_states", [.. latest.Values])
+        {
+            NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Jsonb,
+        });
+        return command;
+    }
+
+    private sealed class PendingWrite(IReadOnlyList<ActivityRecord> records, PresenceWrite? presence)
     {
         public IReadOnlyList<ActivityRecord> Records { get; } = records;
+
+        public PresenceWrite? Presence { get; } = presence;
 
         // Continuations run on the thread pool, not inline on the writer loop, so one slow
         // caller cannot hold up the next batch.

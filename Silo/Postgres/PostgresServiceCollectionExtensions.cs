@@ -13,7 +13,8 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class PostgresServiceCollectionExtensions
 {
     /// <summary>Registers one shared <see cref="NpgsqlDataSource"/>, the PostgreSQL adapters behind the
-    /// grains' ports (<see cref="IZoneStore"/>, <see cref="IAccountStore"/>, <see cref="IActivityReader"/>),
+    /// grains' ports (<see cref="IZoneStore"/>, <see cref="IAccountStore"/>, <see cref="IActivityReader"/>,
+    /// <see cref="IPresenceStore"/>),
     /// and the group-commit <see cref="ActivityWriter"/> as <see cref="IActivityWriter"/> and as a hosted
     /// service (so shutdown drains it). Run <see cref="MigrateZonesDatabaseAsync"/> before the host starts.</summary>
     public static IServiceCollection AddZonesPostgres(this IServiceCollection services, string connectionString)
@@ -33,6 +34,7 @@ public static class PostgresServiceCollectionExtensions
         services.TryAddSingleton<IZoneStore, PostgresZoneStore>();
         services.TryAddSingleton<IAccountStore, PostgresAccountStore>();
         services.TryAddSingleton<IActivityReader, PostgresActivityReader>();
+        services.TryAddSingleton<IPresenceStore, PostgresPresenceStore>();
         services.TryAddSingleton(new ActivityWriterOptions());
         services.TryAddSingleton<ActivityWriter>();
         services.TryAddSingleton<IActivityWriter>(sp => sp.GetRequiredService<ActivityWriter>());

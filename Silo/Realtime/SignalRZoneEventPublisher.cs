@@ -21,7 +21,7 @@ public sealed class SignalRZoneEventPublisher(IHubContext<ZonesHub> hub) : IZone
         var sends = new Task[events.Count];
         for (var i = 0; i < sends.Length; i++)
         {
-            sends[i] = user.SendAsync(ZonesHub.ZoneEventMethod, events[i], cancellationToken);
+            sends[i] = user.SendAsync(ZonesHub.ZoneEventMethod, HubMessages.ZoneEvent(events[i]), cancellationToken);
         }
 
         return Task.WhenAll(sends).WaitAsync(PublishTimeout, cancellationToken);

@@ -26,9 +26,41 @@ public sealed class HubHandlerTests
     {
         var answer = await _handler.SendLocations(new Caller(), Json.Parse($$"""{"pings":[{"latitude":1,"longitude":2,"timestamp":{{Now}}}]}"""));
 
-        var response = Assert.IsType<LocationsResponse>(answer);
-        Assert.Equal(1, response.Accepted);
+        var response = Assert.IsType<Dictionary<string, object?>>(answer);
+        Assert.Equal(["accepted", "ignored", "events"], response.Keys);
+        Assert.Equal(1, response["accepted"]);
         Assert.Single(_grains.User(UserId).Batches);
+    }
+
+    [Fact]
+    public async Task SendLocations_over_MessagePack_reads_a_map_exactly_like_JSON()
+    {
+        // What the MessagePack protocol hands the hub for {"deviceId":"d","pings":[{...}]}: maps, arrays, primitives.
+        var map = new Dictionary<object, object?>
+        {
+            ["deviceId"] = "d",
+            ["pings"] = new object?[] { new Dictionary<object, object?> { ["latitude"] = 1.5, ["longitude"] = (byte)2, ["timestamp"] = Now } },
+        };
+
+        var answer = await _handler.SendLocations(new Caller(), map);
+
+        Assert.Equal(1, Assert.IsType<Dictionary<string, object?>>(answer)["accepted"]);
+        var ping = Assert.Single(Assert.Single(_grains.User(UserId).Batches).Pings);
+        Assert.Equal((1.5, 2.0), (ping.Latitude, ping.Longitude));
+    }
+
+    [Fact]
+    public async Task SendLocations_over_MessagePack_names_a_bad_field_like_JSON()
+    {
+        var map = new Dictionary<object, object?>
+        {
+            ["pings"] = new object?[] { new Dictionary<object, object?> { ["latitude"] = double.NaN, ["longitude"] = 2, ["timestamp"] = Now } },
+        };
+
+        var exception = await Assert.ThrowsAsync<HubException>(() => _handler.SendLocations(new Caller(), map));
+
+        Assert.StartsWith("VALIDATION_ERROR: ", exception.Message);
+        Assert.Contains("pings[0].latitude: must be a number", exception.Message);
     }
 
     [Fact]
@@ -53,7 +85,7 @@ public sealed class HubHandlerTests
     public async Task StreamLocations_evaluates_the_valid_pings_then_ends_with_the_invalid_ones_error()
     {
         var exception = await Assert.ThrowsAsync<HubException>(() => _handler.StreamLocations(new Caller(),
-            Pings(2).Append(Json.Parse("""{"latitude":1}"""))));
+            Pings(2).Append((object)Json.Parse("""{"latitude":1}"""))));
 
         Assert.Contains("pings[2].longitude", exception.Message);
         Assert.Equal(2, _grains.User(UserId).Batches.Sum(b => b.Pings.Count));
@@ -70,7 +102,7 @@ public sealed class HubHandlerTests
         Assert.Equal(id.ToString(), provider.GetUserId(connection));
     }
 
-    private static async IAsyncEnumerable<System.Text.Json.JsonElement> Pings(int count)
+    private static async IAsyncEnumerable<object> Pings(int count)
     {
         for (var i = 0; i < count; i++)
         {

@@ -43,7 +43,7 @@ public sealed class PingReaderTests
         var json = $$"""
             {"deviceId":"  phone-1 ","pings":[
               {"latitude":52.5,"longitude":13.4,"accuracy":5,"timestamp":{{T}},"speed":1.5,"heading":90},
-              {"latitude":-90,"longitude":180,"accuracy":null,"timestamp":{{T - 1000}},"extra":{"a":[1,2,{"b":3}]}}],
+              {"latitude":-90,"longitude":180,"accuracy":null,"timestamp":{{T - 1000}},"extra":{"a":[1,2,{"b":3} ] } }],
              "unknown":[1,2,3]}
             """;
 

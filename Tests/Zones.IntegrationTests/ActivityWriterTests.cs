@@ -113,6 +113,50 @@ public sealed class ActivityWriterTests(PostgresDatabaseFixture db) : IClassFixt
     }
 
     [Fact]
+    public async Task Presence_is_stored_with_its_activities_or_not_at_all()
+    {
+        await using var writer = new ActivityWriter(db.DataSource);
+        var user = Guid.NewGuid();
+        var bad = TestData.Activity(user);
+        bad = bad with { Event = bad.Event with { Type = "teleport" } };
+
+        await Assert.ThrowsAnyAsync<Exception>(() => writer.WriteAsync([bad], Presence(user, highWaterMark: 1)));
+
+        Assert.Null(await StoredHighWaterMarkAsync(user));
+        Assert.Equal(0, await CountAsync([user]));
+
+        await writer.WriteAsync([TestData.Activity(user)], Presence(user, highWaterMark: 2));
+
+        Assert.Equal(2, await StoredHighWaterMarkAsync(user));
+        Assert.Equal(1, await CountAsync([user]));
+    }
+
+    [Fact]
+    public async Task A_presence_without_activities_is_saved_and_the_latest_of_one_user_wins()
+    {
+        await using var writer = new ActivityWriter(db.DataSource);
+        var user = Guid.NewGuid();
+
+        await Task.WhenAll(Enumerable.Range(1, 20).Select(i => writer.WriteAsync([], Presence(user, highWaterMark: i))));
+        await writer.WriteAsync([], Presence(user, highWaterMark: 99));
+
+        Assert.Equal(99, await StoredHighWaterMarkAsync(user));
+        Assert.Equal(0, await CountAsync([user]));
+        Assert.Equal(99, (await new PostgresPresenceStore(db.DataSource).LoadAsync(user))!.HighWaterMark);
+    }
+
+    private static PresenceWrite Presence(Guid user, long highWaterMark) =>
+        new(user, PresenceJson.Serialize(new UserPresence { HighWaterMark = highWaterMark }));
+
+    private async Task<long?> StoredHighWaterMarkAsync(Guid user)
+    {
+        await using var command = db.DataSource.CreateCommand(
+            "SELECT (state->>'highWaterMark')::bigint FROM user_presence WHERE user_id = @u");
+        command.Parameters.AddWithValue("u", user);
+        return await command.ExecuteScalarAsync() as long?;
+    }
+
+    [Fact]
     public async Task Stopping_the_writer_commits_everything_already_queued()
     {
         var writer = new ActivityWriter(db.DataSource);

@@ -135,8 +135,8 @@ public sealed class ReplayTests
     [Fact]
     public void A_replay_on_stale_presence_repeats_the_same_ids()
     {
-        // The grain committed the activities but crashed before saving presence: it reloads the older presence
-        // and the client resends. The activity ids must repeat exactly, so the store's conflict check drops them.
+        // Presence older than the log (a grain reloading state saved before its latest batch, whatever the cause)
+        // and a client that resends: the activity ids must repeat exactly, so the store's conflict check drops them.
         var day = Day();
         var engine = NewEngine();
         var presence = new UserPresence();

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
 using Orleans.Hosting;
-using Orleans.Storage;
 using Orleans.TestingHost;
 using Zones.Activities;
 using Zones.IntegrationTests.Infrastructure;
@@ -12,13 +11,10 @@ using Zones.Users;
 namespace Zones.IntegrationTests.Cluster;
 
 /// <summary>A cluster of its own for crash tests, wired like <see cref="ZonesClusterFixture"/> (the real grain
-/// services on a fresh migrated database) except that the "presence" storage and the activity writer sit
-/// behind a <see cref="CrashSwitch"/>. Membership detects a killed silo in seconds.</summary>
+/// services on a fresh migrated database) except that the activity writer (activities and presence, one
+/// transaction) sits behind a <see cref="CrashSwitch"/>. Membership detects a killed silo in seconds.</summary>
 public abstract class CrashClusterFixture : IAsyncLifetime
 {
-    /// <summary>The real ADO.NET storage the fault-injecting "presence" storage delegates to.</summary>
-    const string RealPresenceStorage = "presence-adonet";
-
     TestDatabase? _database;
 
     protected abstract short SiloCount { get; }
@@ -48,15 +44,6 @@ public abstract class CrashClusterFixture : IAsyncLifetime
         });
         builder.ConfigureSilo((_, silo) =>
         {
-            // AddAdoNetGrainStorage registers a keyed IGrainStorage (and its silo lifecycle participant) under
-            // its name; the grain's [PersistentState] resolves the keyed service "presence", which is ours.
-            silo.AddAdoNetGrainStorage(RealPresenceStorage, o =>
-            {
-                o.Invariant = "Npgsql";
-                o.ConnectionString = postgres;
-            });
-            silo.Services.AddKeyedSingleton<IGrainStorage>(StorageNames.Presence, (sp, _) =>
-                new FaultInjectingGrainStorage(sp.GetRequiredKeyedService<IGrainStorage>(RealPresenceStorage), faults));
             silo.UseAdoNetReminderService(o =>
             {
                 o.Invariant = "Npgsql";
