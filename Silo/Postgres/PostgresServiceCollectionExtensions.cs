@@ -3,6 +3,8 @@ using Microsoft.Extensions.Logging;
 using Npgsql;
 using Zones.Accounts;
 using Zones.Activities;
+using Zones.Nearby;
+using Zones.Statistics;
 using Zones.Silo.Postgres;
 using Zones.Users;
 
@@ -13,7 +15,7 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class PostgresServiceCollectionExtensions
 {
     /// <summary>Registers one shared <see cref="NpgsqlDataSource"/>, the PostgreSQL adapters behind the
-    /// grains' ports (<see cref="IZoneStore"/>, <see cref="IAccountStore"/>, <see cref="IActivityReader"/>),
+    /// grains' ports (zones, accounts, activity history, nearby search, statistics),
     /// and the group-commit <see cref="ActivityWriter"/> as <see cref="IActivityWriter"/> and as a hosted
     /// service (so shutdown drains it). Run <see cref="MigrateZonesDatabaseAsync"/> before the host starts.</summary>
     public static IServiceCollection AddZonesPostgres(this IServiceCollection services, string connectionString)
@@ -33,6 +35,8 @@ public static class PostgresServiceCollectionExtensions
         services.TryAddSingleton<IZoneStore, PostgresZoneStore>();
         services.TryAddSingleton<IAccountStore, PostgresAccountStore>();
         services.TryAddSingleton<IActivityReader, PostgresActivityReader>();
+        services.TryAddSingleton<IZoneSearch, PostgresZoneSearch>();
+        services.TryAddSingleton<IStatisticsReader, PostgresStatisticsReader>();
         services.TryAddSingleton(new ActivityWriterOptions());
         services.TryAddSingleton<ActivityWriter>();
         services.TryAddSingleton<IActivityWriter>(sp => sp.GetRequiredService<ActivityWriter>());
