@@ -50,20 +50,21 @@ public interface IStatisticsGrain : IGrainWithIntegerKey
     [Alias("ForUser")]
     Task<UserStatistics> ForUser(Guid userId, int days);
 
-    /// <summary>Counts over every user for the last <see cref="OverviewDays"/> days. Cached for a few seconds.</summary>
+    /// <summary>Counts over every user for the last <see cref="OverviewDays"/> days (from <see cref="IOverviewGrain"/>).</summary>
     [Alias("Overview")]
     Task<ServiceOverview> Overview();
 }
 
-/// <summary>Gathers each silo's count of pings received in the last minute. One activation (key 0); silos report
-/// every few seconds, so reading it costs one call and no fan-out.</summary>
-[Alias("Zones.IPingRateGrain")]
-public interface IPingRateGrain : IGrainWithIntegerKey
+/// <summary>The service overview, computed at most once per cache period for the whole cluster (one activation,
+/// key 0), plus each silo's count of pings received in the last minute, which silos report every few seconds:
+/// reading it costs one call, no fan-out.</summary>
+[Alias("Zones.IOverviewGrain")]
+public interface IOverviewGrain : IGrainWithIntegerKey
 {
-    [Alias("Report")]
-    Task Report(string silo, long pingsLastMinute);
+    [Alias("ReportPings")]
+    Task ReportPings(string silo, long pingsLastMinute);
 
-    /// <summary>The sum over silos whose report is fresh.</summary>
-    [Alias("PingsLastMinute")]
-    Task<long> PingsLastMinute();
+    /// <summary>The overview; <c>pingsLastMinute</c> sums the silos whose report is fresh.</summary>
+    [Alias("Get")]
+    Task<ServiceOverview> Get();
 }

@@ -11,54 +11,48 @@ public interface IStatisticsReader
     Task<ServiceOverview> OverviewAsync(int days, long now, CancellationToken cancellationToken = default);
 }
 
-/// <summary>Statistics on any silo, in parallel. The overview scans every user's recent activity, so each
-/// activation keeps its answer for <see cref="OverviewCacheTime"/>: a dashboard polling it costs nothing more.</summary>
+/// <summary>A user's statistics on any silo, in parallel.</summary>
 [StatelessWorker]
 public sealed class StatisticsGrain(IStatisticsReader reader, TimeProvider clock) : Grain, IStatisticsGrain
 {
-    public static readonly TimeSpan OverviewCacheTime = TimeSpan.FromSeconds(10);
-
-    private (ServiceOverview Overview, DateTimeOffset At)? _overview;
-
     public Task<UserStatistics> ForUser(Guid userId, int days) =>
         reader.ForUserAsync(userId, Math.Clamp(days, 1, IStatisticsGrain.MaxDays), clock.GetUtcNow().ToUnixTimeMilliseconds());
 
-    public async Task<ServiceOverview> Overview()
-    {
-        var now = clock.GetUtcNow();
-        if (_overview is not { } cached || now - cached.At >= OverviewCacheTime)
-        {
-            var overview = await reader.OverviewAsync(IStatisticsGrain.OverviewDays, now.ToUnixTimeMilliseconds());
-            _overview = cached = (overview, now);
-        }
-
-        var pings = await GrainFactory.GetGrain<IPingRateGrain>(0).PingsLastMinute();
-        return cached.Overview with { PingsLastMinute = pings };
-    }
+    public Task<ServiceOverview> Overview() => GrainFactory.GetGrain<IOverviewGrain>(0).Get();
 }
 
-/// <summary>Holds the silos' latest ping counts in memory; a silo that stopped reporting drops out after
-/// <see cref="Freshness"/>. Losing the activation loses nothing that the next reports do not restore.</summary>
-public sealed class PingRateGrain(TimeProvider clock) : Grain, IPingRateGrain
+/// <summary>The overview scans every user's recent activity, so the one activation keeps it for
+/// <see cref="CacheTime"/>: a wall of dashboards polling it costs one query a minute. Ping reports are held in
+/// memory; a silo that stopped reporting drops out after <see cref="Freshness"/>. Losing the activation loses
+/// nothing that the next reports and query do not restore.</summary>
+public sealed class OverviewGrain(IStatisticsReader reader, TimeProvider clock) : Grain, IOverviewGrain
 {
+    public static readonly TimeSpan CacheTime = TimeSpan.FromMinutes(1);
     public static readonly TimeSpan Freshness = TimeSpan.FromSeconds(30);
 
     private readonly Dictionary<string, (long Count, DateTimeOffset At)> _reports = [];
+    private (ServiceOverview Overview, DateTimeOffset At)? _cached;
 
-    public Task Report(string silo, long pingsLastMinute)
+    public Task ReportPings(string silo, long pingsLastMinute)
     {
         _reports[silo] = (pingsLastMinute, clock.GetUtcNow());
         return Task.CompletedTask;
     }
 
-    public Task<long> PingsLastMinute()
+    public async Task<ServiceOverview> Get()
     {
-        var oldest = clock.GetUtcNow() - Freshness;
-        foreach (var stale in _reports.Where(r => r.Value.At < oldest).Select(r => r.Key).ToList())
+        var now = clock.GetUtcNow();
+        if (_cached is not { } cached || now - cached.At >= CacheTime)
+        {
+            var overview = await reader.OverviewAsync(IStatisticsGrain.OverviewDays, now.ToUnixTimeMilliseconds());
+            _cached = cached = (overview, now);
+        }
+
+        foreach (var stale in _reports.Where(r => now - r.Value.At > Freshness).Select(r => r.Key).ToList())
         {
             _reports.Remove(stale);
         }
 
-        return Task.FromResult(_reports.Values.Sum(r => r.Count));
+        return cached.Overview with { PingsLastMinute = _reports.Values.Sum(r => r.Count) };
     }
 }

@@ -39,7 +39,9 @@ public static class PostgresServiceCollectionExtensions
         services.TryAddSingleton<IStatisticsReader, PostgresStatisticsReader>();
         services.TryAddSingleton(new ActivityWriterOptions());
         services.TryAddSingleton<ActivityWriter>();
-        services.TryAddSingleton<IActivityWriter>(sp => sp.GetRequiredService<ActivityWriter>());
+        services.TryAddSingleton<StreakRecorder>();
+        // Grains write through the streak recorder, which hands each write to the ActivityWriter untouched.
+        services.TryAddSingleton<IActivityWriter>(sp => sp.GetRequiredService<StreakRecorder>());
         services.AddHostedService(sp => sp.GetRequiredService<ActivityWriter>());
         return services;
     }

@@ -4,8 +4,8 @@ using Zones.Nearby;
 namespace Zones.Silo.Postgres;
 
 /// <summary>Nearby search with PostGIS: <c>ST_DWithin</c> on the <c>location</c> geography (spheroid distances in
-/// metres). The caller's live zones come from <c>zones_user_live</c>; an account with many zones can use the GiST
-/// index on live locations instead: the planner picks.</summary>
+/// metres). The caller's live zones come from <c>zones_user_live</c>, the radius test from <c>zones_location_gist</c>;
+/// the planner combines or picks them.</summary>
 public sealed class PostgresZoneSearch(NpgsqlDataSource dataSource) : IZoneSearch
 {
     public async Task<IReadOnlyList<NearbyZone>> FindNearbyAsync(Guid userId, NearbyQuery query, CancellationToken cancellationToken = default)

@@ -5,7 +5,7 @@ using Zones.Statistics;
 namespace Zones.Silo.Statistics;
 
 /// <summary>Counts the pings this silo's grains received (evaluated or ignored) in one-second buckets, from the
-/// grains' own meter, and reports the last minute's sum to <see cref="IPingRateGrain"/> every
+/// grains' own meter, and reports the last minute's sum to <see cref="IOverviewGrain"/> every
 /// <see cref="ReportPeriod"/>. The hot path pays one interlocked add per batch, in the meter callback.</summary>
 public sealed partial class PingRateReporter(IGrainFactory grains, TimeProvider time, ILogger<PingRateReporter> logger)
     : BackgroundService
@@ -63,7 +63,7 @@ public sealed partial class PingRateReporter(IGrainFactory grains, TimeProvider 
         {
             try
             {
-                await grains.GetGrain<IPingRateGrain>(0).Report(_silo, LastMinute());
+                await grains.GetGrain<IOverviewGrain>(0).ReportPings(_silo, LastMinute());
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

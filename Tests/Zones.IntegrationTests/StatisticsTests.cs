@@ -21,7 +21,7 @@ public sealed class StatisticsTests(PostgresDatabaseFixture db) : IClassFixture<
     private async Task WriteAsync(params ActivityRecord[] activities)
     {
         await using var writer = new ActivityWriter(db.DataSource);
-        await writer.WriteAsync(activities);
+        await new StreakRecorder(writer, db.DataSource).WriteAsync(activities);
     }
 
     private static ActivityRecord At(Guid userId, int daysAgo, Guid? zoneId = null, string type = ActivityTypes.Enter, long offsetMs = 0) =>
@@ -43,6 +43,20 @@ public sealed class StatisticsTests(PostgresDatabaseFixture db) : IClassFixture<
         Assert.Equal(0, afterTwoDays);
         Assert.Equal(4, now);
         Assert.Equal(4, (await _statistics.ForUserAsync(userId, 30, Noon)).Streak);
+    }
+
+    [Fact]
+    public async Task A_replayed_batch_and_a_second_silo_leave_the_streak_as_it_is()
+    {
+        var userId = await TestData.CreateUserAsync(_accounts);
+        var yesterday = At(userId, 1);
+        var today = At(userId, 0);
+
+        await WriteAsync(yesterday, today);
+        await WriteAsync(yesterday, today);
+        await WriteAsync(At(userId, 0, offsetMs: 5_000));
+
+        Assert.Equal(2, (await _accounts.FindByIdAsync(userId))!.Streak);
     }
 
     [Fact]

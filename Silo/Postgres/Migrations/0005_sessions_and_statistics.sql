@@ -30,18 +30,17 @@ CREATE INDEX access_revocations_recent ON access_revocations (revoked_before);
 -- it only while the run is alive (streak_last_day is today or yesterday, UTC), else 0.
 ALTER TABLE users ADD COLUMN streak_last_day date NULL;
 
--- One statement per insert statement (not per row): the days the inserted rows fall on, newer than
--- the user's last active day, extend or restart the run. Days at or before streak_last_day change
--- nothing, so after a user's first activity of a day this is one index probe per user of the batch
--- and no write. The rows are locked in id order so that two silos' batches cannot deadlock.
-CREATE FUNCTION zones_maintain_streaks()
-    RETURNS trigger
-    LANGUAGE plpgsql
+-- Records that users were active on some UTC days: days newer than a user's streak_last_day extend
+-- the run (when they follow it without a gap) or restart it; days at or before it change nothing, so a
+-- repeated call is harmless. Called after activities commit, at most once per user and day per silo
+-- (Silo/Postgres/StreakRecorder.cs), not from a trigger: a trigger would add a users lookup per row to
+-- every group commit. Rows are locked in id order so that two silos' calls cannot deadlock.
+CREATE FUNCTION zones_record_active_days(user_ids uuid[], active_days date[])
+    RETURNS void
+    LANGUAGE sql
 AS $fn$
-BEGIN
     WITH days AS (
-        SELECT DISTINCT n.user_id, (n."timestamp" AT TIME ZONE 'UTC')::date AS day
-        FROM inserted n
+        SELECT DISTINCT a.user_id, a.day FROM unnest(user_ids, active_days) AS a(user_id, day)
     ), fresh AS (
         SELECT d.user_id, d.day, u.streak, u.streak_last_day
         FROM days d
@@ -66,15 +65,7 @@ BEGIN
         streak_last_day = l.last_day
     FROM latest l
     WHERE u.id = l.user_id AND l.position = 1;
-    RETURN NULL;
-END
 $fn$;
-
-CREATE TRIGGER activities_maintain_streaks
-    AFTER INSERT ON activities
-    REFERENCING NEW TABLE AS inserted
-    FOR EACH STATEMENT
-EXECUTE FUNCTION zones_maintain_streaks();
 
 -- Streaks of activity that is already stored, so the counter starts right rather than at zero.
 WITH days AS (
@@ -105,7 +96,6 @@ ALTER INDEX activities_user_time_covering RENAME TO activities_user_time;
 -- index (a few pages per partition, nearly free to maintain) narrows the scan to the recent blocks.
 CREATE INDEX activities_time_brin ON activities USING brin ("timestamp");
 
--- Zones created per day (overview) and the caller's live zones around a point (nearby): the
--- per-user search starts from zones_user_live; a GiST index on live points serves large accounts.
+-- Zones created per day (overview). Nearby needs nothing new: the caller's live zones come from
+-- zones_user_live (at most a few thousand rows) and zones_location_gist (0003) serves ST_DWithin.
 CREATE INDEX zones_created ON zones (created_at);
-CREATE INDEX zones_live_location_gist ON zones USING gist (location) WHERE deleted_at IS NULL;
