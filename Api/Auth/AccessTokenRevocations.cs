@@ -63,6 +63,7 @@ public sealed partial class RevocationSync(
 {
     public static readonly RedisChannel Channel = RedisChannel.Literal("zones:access-revocations");
     public static readonly TimeSpan ResyncPeriod = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan StartRetryPeriod = TimeSpan.FromSeconds(2);
 
     private ConnectionMultiplexer? _redis;
 
@@ -89,12 +90,17 @@ public sealed partial class RevocationSync(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await SubscribeAsync();
+        // Until the first load succeeds (the cluster may come up after this node), try again every two seconds.
+        while (!await ResyncAsync(stoppingToken))
+        {
+            await Task.Delay(StartRetryPeriod, time, stoppingToken);
+        }
+
         using var timer = new PeriodicTimer(ResyncPeriod, time);
-        do
+        while (await timer.WaitForNextTickAsync(stoppingToken))
         {
             await ResyncAsync(stoppingToken);
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
@@ -133,7 +139,7 @@ public sealed partial class RevocationSync(
         }
     }
 
-    private async Task ResyncAsync(CancellationToken stoppingToken)
+    private async Task<bool> ResyncAsync(CancellationToken stoppingToken)
     {
         try
         {
@@ -144,11 +150,12 @@ public sealed partial class RevocationSync(
             }
 
             revocations.Prune();
+            return true;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            // The cluster may not be up yet at start; the next tick tries again.
             ResyncFailed(logger, ex.Message);
+            return false;
         }
     }
 
