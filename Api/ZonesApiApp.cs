@@ -4,6 +4,8 @@ using Zones.Api.Infrastructure;
 using Zones.Api.Locations;
 using Zones.Api.Operations;
 using Zones.Api.Realtime;
+using Zones.Api.Statistics;
+using Zones.Api.Users;
 using Zones.Api.Zones;
 
 namespace Zones.Api;
@@ -30,9 +32,11 @@ public static class ZonesApiApp
         app.UseZonesEdge();               // request id, logging, errors, auth
         app.MapZonesOperations();         // /health, /metrics, /openapi
         app.MapAuthApi();
+        app.MapUsersApi();
         app.MapZonesApi();
         app.MapLocationsApi();
         app.MapActivitiesApi();
+        app.MapStatisticsApi();
         app.MapZonesRealtime();           // /hubs/zones
         return app;
     }

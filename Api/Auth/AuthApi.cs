@@ -6,7 +6,8 @@ using Zones.Api.Operations;
 
 namespace Zones.Api.Auth;
 
-/// <summary>POST /api/v1/auth/register and /login. Refresh and logout come with refresh-token storage (later issue).</summary>
+/// <summary>POST /api/v1/auth/register, /login, /refresh and /logout. Sessions (refresh-token families) live in the
+/// accounts grain; access tokens are signed here.</summary>
 public static partial class AuthApi
 {
     private const string LogCategory = "Zones.Api.Auth";
@@ -20,6 +21,14 @@ public static partial class AuthApi
             .Produces<ErrorEnvelope>(StatusCodes.Status409Conflict);
         api.MapPost("/login", Login).WithName("Login")
             .Accepts<LoginRequest>("application/json")
+            .Produces<ErrorEnvelope>(StatusCodes.Status401Unauthorized);
+        api.MapPost("/refresh", Refresh).WithName("Refresh")
+            .Accepts<RefreshRequest>("application/json")
+            .Produces<ErrorEnvelope>(StatusCodes.Status400BadRequest)
+            .Produces<ErrorEnvelope>(StatusCodes.Status401Unauthorized);
+        api.MapPost("/logout", Logout).WithName("Logout")
+            .Accepts<LogoutRequest>("application/json")
+            .Produces<ErrorEnvelope>(StatusCodes.Status400BadRequest)
             .Produces<ErrorEnvelope>(StatusCodes.Status401Unauthorized);
         return api;
     }
@@ -43,8 +52,9 @@ public static partial class AuthApi
 
         ZonesMetrics.AuthAttempt("register", "success");
         Registered(logger, user.Id);
-        // No GET /users/{id}; /users/me (a later issue) is where the caller's own profile lives.
-        return TypedResults.Created("/api/v1/users/me", new Envelope<AuthResponse>(Answer(user, tokens)));
+        // No GET /users/{id}; /users/me is where the caller's own profile lives.
+        var refresh = await cluster.GetGrain<IAccountsGrain>(0).StartSession(user.Id);
+        return TypedResults.Created("/api/v1/users/me", new Envelope<AuthResponse>(Answer(user, refresh, tokens)));
     }
 
     private static async Task<Ok<Envelope<AuthResponse>>> Login(
@@ -63,13 +73,50 @@ public static partial class AuthApi
 
         ZonesMetrics.AuthAttempt("login", "success");
         LoggedIn(logger, user.Id);
-        return TypedResults.Ok(new Envelope<AuthResponse>(Answer(user, tokens)));
+        var refresh = await cluster.GetGrain<IAccountsGrain>(0).StartSession(user.Id);
+        return TypedResults.Ok(new Envelope<AuthResponse>(Answer(user, refresh, tokens)));
     }
 
-    private static AuthResponse Answer(UserProfile user, TokenService tokens)
+    private static async Task<Ok<Envelope<AuthResponse>>> Refresh(
+        HttpRequest request, [FromServices] IClusterClient cluster, TokenService tokens, CancellationToken cancellationToken)
+    {
+        var refreshToken = AuthRequests.ParseRefresh(await JsonBody.ReadObjectAsync(request, cancellationToken));
+        if (await cluster.GetGrain<IAccountsGrain>(0).Refresh(refreshToken) is not { } session)
+        {
+            ZonesMetrics.AuthAttempt("refresh", "failure");
+            // Unknown, expired, revoked and replayed all read the same: the client signs in again.
+            throw ApiErrors.Unauthorized("The refresh token is invalid, expired or revoked");
+        }
+
+        ZonesMetrics.AuthAttempt("refresh", "success");
+        return TypedResults.Ok(new Envelope<AuthResponse>(Answer(session.User, session.Refresh, tokens)));
+    }
+
+    private static async Task<NoContent> Logout(
+        HttpRequest request, [FromServices] IClusterClient cluster, RevocationSync revocations, ILoggerFactory loggers,
+        CancellationToken cancellationToken)
+    {
+        var (refreshToken, allDevices) = AuthRequests.ParseLogout(await JsonBody.ReadObjectAsync(request, cancellationToken));
+        var revocation = await cluster.GetGrain<IAccountsGrain>(0).Logout(refreshToken, allDevices);
+        if (allDevices)
+        {
+            // Ending every session needs proof of one; a plain logout of a dead token is a harmless no-op.
+            if (revocation is null)
+            {
+                throw ApiErrors.Unauthorized("The refresh token is invalid, expired or revoked");
+            }
+
+            await revocations.PublishAsync(revocation);
+            LoggedOutEverywhere(loggers.CreateLogger(LogCategory), revocation.UserId);
+        }
+
+        return TypedResults.NoContent();
+    }
+
+    private static AuthResponse Answer(UserProfile user, RefreshGrant refresh, TokenService tokens)
     {
         var issued = tokens.Issue(user);
-        return new AuthResponse(UserDto.From(user), issued.AccessToken, issued.RefreshToken, issued.ExpiresIn);
+        return new AuthResponse(UserDto.From(user), issued.AccessToken, refresh.Token, issued.ExpiresIn);
     }
 
     /// <summary>Enough to spot an attack on one account in the logs without writing addresses out.</summary>
@@ -87,6 +134,9 @@ public static partial class AuthApi
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Login succeeded for {UserId}")]
     private static partial void LoggedIn(ILogger logger, Guid userId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "User {UserId} logged out on every device")]
+    private static partial void LoggedOutEverywhere(ILogger logger, Guid userId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Login failed for {MaskedEmail}")]
     private static partial void LoginFailed(ILogger logger, string maskedEmail);

@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using Zones.Api.Infrastructure;
 
@@ -14,6 +16,10 @@ public static class AuthExtensions
         builder.Services.AddSingleton<IValidateOptions<JwtOptions>, JwtOptionsValidator>();
         builder.Services.AddOptions<JwtOptions>().BindConfiguration(JwtOptions.Section).ValidateOnStart();
         builder.Services.AddSingleton<TokenService>();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<AccessTokenRevocations>();
+        builder.Services.AddSingleton<RevocationSync>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<RevocationSync>());
 
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         builder.Services.AddSingleton<CachingTokenHandler>();
@@ -27,6 +33,7 @@ public static class AuthExtensions
                 bearer.Events = new JwtBearerEvents
                 {
                     OnMessageReceived = ReadHubToken,
+                    OnTokenValidated = RefuseRevoked,
                     OnChallenge = WriteChallenge,
                     OnForbidden = context => ErrorResponses.WriteAsync(context.HttpContext, StatusCodes.Status403Forbidden,
                         ApiErrors.ForStatus(StatusCodes.Status403Forbidden)),
@@ -48,6 +55,21 @@ public static class AuthExtensions
         return Task.CompletedTask;
     }
 
+    /// <summary>A token of a deleted account, or issued before its user logged out everywhere, is refused here,
+    /// from memory (see <see cref="AccessTokenRevocations"/>).</summary>
+    private static Task RefuseRevoked(TokenValidatedContext context)
+    {
+        var revocations = context.HttpContext.RequestServices.GetRequiredService<AccessTokenRevocations>();
+        if (CurrentUser.TryGetId(context.Principal) is { } userId
+            && context.SecurityToken is JsonWebToken token
+            && revocations.IsRevoked(userId, new DateTimeOffset(token.IssuedAt, TimeSpan.Zero).ToUnixTimeSeconds()))
+        {
+            context.Fail(new SecurityTokenRevokedException("The access token has been revoked"));
+        }
+
+        return Task.CompletedTask;
+    }
+
     private static Task WriteChallenge(JwtBearerChallengeContext context)
     {
         context.HandleResponse();
@@ -57,9 +79,13 @@ public static class AuthExtensions
         {
             null => "Authentication is required",
             SecurityTokenExpiredException => "The access token has expired",
+            SecurityTokenRevokedException => "The access token has been revoked",
             _ => "The access token is invalid",
         };
         return ErrorResponses.WriteAsync(context.HttpContext, StatusCodes.Status401Unauthorized,
             new ErrorBody(Errors.ErrorCodes.Unauthorized, message));
     }
 }
+
+/// <summary>The token was valid until its user deleted the account or logged out everywhere.</summary>
+public sealed class SecurityTokenRevokedException(string message) : SecurityTokenException(message);

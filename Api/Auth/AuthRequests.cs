@@ -11,22 +11,39 @@ public sealed record RegisterRequest(string Email, string Password, string Usern
 /// <summary>The login body, for the OpenAPI document.</summary>
 public sealed record LoginRequest(string Email, string Password);
 
+/// <summary>The refresh body, for the OpenAPI document.</summary>
+public sealed record RefreshRequest(string RefreshToken);
+
+/// <summary>The logout body, for the OpenAPI document. <c>allDevices</c> (optional, default false) ends every session
+/// of the user and voids every access token issued so far.</summary>
+public sealed record LogoutRequest(string RefreshToken, bool? AllDevices);
+
 /// <summary>Validation of the auth bodies (API.md: password 8-128, username 3-30 of [A-Za-z0-9_.]).</summary>
 public static partial class AuthRequests
 {
+    public const int MaxNameLength = 100;
+
+    /// <summary>A username: 3-30 of [A-Za-z0-9_.], at registration and in a profile change.</summary>
+    public static string? Username(JsonFields fields, bool required)
+    {
+        var username = fields.String("username", required, 3, 30);
+        if (username is not null && !UsernamePattern().IsMatch(username))
+        {
+            fields.Add("username", "may contain only letters, digits, '_' and '.'");
+            return null;
+        }
+
+        return username;
+    }
+
     public static Registration ParseRegistration(JsonElement body)
     {
         var problems = new ValidationProblems();
         var fields = new JsonFields(body, string.Empty, problems);
         var email = Email(fields);
-        var password = fields.String("password", required: true, 8, 128, trim: false);
-        var username = fields.String("username", required: true, 3, 30);
-        if (username is not null && !UsernamePattern().IsMatch(username))
-        {
-            fields.Add("username", "may contain only letters, digits, '_' and '.'");
-        }
-
-        var name = fields.String("name", required: true, 1, 100);
+        var password = Password(fields);
+        var username = Username(fields, required: true);
+        var name = fields.String("name", required: true, 1, MaxNameLength);
         problems.ThrowIfAny();
         return new Registration(email!, password!, username!, name!);
     }
@@ -40,6 +57,39 @@ public static partial class AuthRequests
         var password = fields.String("password", required: true, 1, 1024, trim: false);
         problems.ThrowIfAny();
         return (NormalizeEmail(email!), password!);
+    }
+
+    public static string ParseRefresh(JsonElement body)
+    {
+        var problems = new ValidationProblems();
+        var token = RefreshToken(new JsonFields(body, string.Empty, problems));
+        problems.ThrowIfAny();
+        return token!;
+    }
+
+    public static (string RefreshToken, bool AllDevices) ParseLogout(JsonElement body)
+    {
+        var problems = new ValidationProblems();
+        var fields = new JsonFields(body, string.Empty, problems);
+        var token = RefreshToken(fields);
+        var allDevices = fields.Boolean("allDevices", required: false);
+        problems.ThrowIfAny();
+        return (token!, allDevices ?? false);
+    }
+
+    // Our tokens are 43 characters; anything far longer is not one, and need not be hashed to find out.
+    private static string? RefreshToken(JsonFields fields) => fields.String("refreshToken", required: true, 1, 512, trim: false);
+
+    private static string? Password(JsonFields fields)
+    {
+        var password = fields.String("password", required: true, PasswordRules.MinLength, PasswordRules.MaxLength, trim: false);
+        if (password is not null && PasswordRules.Problem(password) is { } problem)
+        {
+            fields.Add("password", problem);
+            return null;
+        }
+
+        return password;
     }
 
     /// <summary>Emails are compared case-insensitively in practice; storing them lower-cased makes

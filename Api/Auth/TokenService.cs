@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -9,19 +8,22 @@ using Zones.Api.Infrastructure;
 
 namespace Zones.Api.Auth;
 
-/// <summary>An access token and the (not yet stored) refresh token handed out at register/login.</summary>
-public sealed record IssuedTokens(string AccessToken, string RefreshToken, int ExpiresIn);
+/// <summary>An access token and how many seconds it lives.</summary>
+public sealed record IssuedAccessToken(string AccessToken, int ExpiresIn);
 
-/// <summary>Issues HS256 access tokens whose <c>sub</c> is the user id, and says how to validate them.</summary>
+/// <summary>Issues HS256 access tokens (refresh tokens are the accounts grain's) whose <c>sub</c> is the user id, and says how to validate them.</summary>
 public sealed class TokenService(IOptions<JwtOptions> options, TimeProvider time)
 {
     public const string EmailClaim = "email";
     public const string UsernameClaim = "username";
     public const string RoleClaim = "role";
 
+    /// <summary>Short-lived tokens: five minutes of default skew would be a third of their life.</summary>
+    public static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(30);
+
     private readonly JsonWebTokenHandler _handler = new();
 
-    public IssuedTokens Issue(UserProfile user)
+    public IssuedAccessToken Issue(UserProfile user)
     {
         var jwt = options.Value;
         var now = time.GetUtcNow().UtcDateTime;
@@ -44,7 +46,7 @@ public sealed class TokenService(IOptions<JwtOptions> options, TimeProvider time
             ]),
         };
 
-        return new IssuedTokens(_handler.CreateToken(descriptor), NewRefreshToken(), jwt.AccessTokenMinutes * 60);
+        return new IssuedAccessToken(_handler.CreateToken(descriptor), jwt.AccessTokenMinutes * 60);
     }
 
     /// <summary>What the JWT bearer handler checks: our key, issuer, audience and lifetime.</summary>
@@ -61,13 +63,8 @@ public sealed class TokenService(IOptions<JwtOptions> options, TimeProvider time
         RequireExpirationTime = true,
         NameClaimType = UsernameClaim,
         RoleClaimType = RoleClaim,
-        // Short-lived tokens: five minutes of default skew would be a third of their life.
-        ClockSkew = TimeSpan.FromSeconds(30),
+        ClockSkew = ClockSkew,
     };
-
-    /// <summary>Opaque for now: refresh and logout (storage, rotation, families) come in a later issue,
-    /// so this token is not stored and cannot yet be redeemed.</summary>
-    private static string NewRefreshToken() => Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(32));
 
     private static SymmetricSecurityKey SigningKey(JwtOptions jwt) => new(Encoding.UTF8.GetBytes(jwt.SigningKey));
 }

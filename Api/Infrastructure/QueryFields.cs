@@ -32,6 +32,35 @@ public readonly struct QueryFields(IQueryCollection query, ValidationProblems pr
         return value;
     }
 
+    /// <summary>A finite number in range; <c>NaN</c>, <c>Infinity</c> and hex are refused like any non-number.</summary>
+    public double? Double(string name, bool required, double min, double max)
+    {
+        if (Raw(name) is not { } text)
+        {
+            if (required)
+            {
+                problems.Add(name, "is required");
+            }
+
+            return null;
+        }
+
+        if (!double.TryParse(text, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent,
+                CultureInfo.InvariantCulture, out var value) || !double.IsFinite(value))
+        {
+            problems.Add(name, "must be a number");
+            return null;
+        }
+
+        if (value < min || value > max)
+        {
+            problems.Add(name, $"must be between {ValidationProblems.Format(min)} and {ValidationProblems.Format(max)}");
+            return null;
+        }
+
+        return value;
+    }
+
     public Guid? Guid(string name)
     {
         if (Raw(name) is not { } text)

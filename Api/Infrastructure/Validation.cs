@@ -131,6 +131,25 @@ public readonly struct JsonFields(JsonElement obj, string path, ValidationProble
     public int? Int32(string name, bool required, int min, int max) =>
         Int64(name, required, min, max) is { } number ? (int)number : null;
 
+    public bool? Boolean(string name, bool required)
+    {
+        if (!Present(name, required, out var value))
+        {
+            return null;
+        }
+
+        if (value.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+        {
+            return ProblemValue<bool>(name, "must be true or false");
+        }
+
+        return value.GetBoolean();
+    }
+
+    /// <summary>Whether the field is present with the value <c>null</c> (a PATCH clearing it), as opposed to absent.</summary>
+    public bool IsNull(string name) =>
+        (obj.TryGetProperty(name, out var value) || TryGetIgnoringCase(name, out value)) && value.ValueKind == JsonValueKind.Null;
+
     public JsonElement? Array(string name, bool required) => Of(name, required, JsonValueKind.Array, "must be an array");
 
     public JsonElement? Object(string name, bool required) => Of(name, required, JsonValueKind.Object, "must be an object");

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Zones.Geofencing;
+using Zones.Nearby;
 
 namespace Zones.Api.Zones;
 
@@ -12,7 +13,7 @@ public sealed record GeoJsonPoint(double[] Coordinates)
 
 /// <summary>API.md's <c>Zone</c>. <c>polygon</c> is null for circles; <c>radius</c> is the stored value
 /// (ignored for polygons); times in Unix ms.</summary>
-public sealed record ZoneDto(
+public record ZoneDto(
     Guid Id,
     string Title,
     string? Address,
@@ -39,4 +40,15 @@ public sealed record ZoneDto(
             d.Polygon is null ? null : new GeoJsonPolygon(d.Polygon.Rings), d.Icon, d.Color, d.Description,
             d.NotificationOption, d.NotificationText, d.DwellSeconds, zone.ImageUrl, zone.CreatedAt, zone.UpdatedAt);
     }
+}
+
+/// <summary>A zone of GET /zones/nearby: every <see cref="ZoneDto"/> field plus <c>distance</c>, in metres from the
+/// searched point to the zone's centre (a polygon's label point).</summary>
+public sealed record NearbyZoneDto : ZoneDto
+{
+    private NearbyZoneDto(ZoneDto zone, double distance) : base(zone) => Distance = distance;
+
+    public double Distance { get; }
+
+    public static NearbyZoneDto From(NearbyZone found) => new(ZoneDto.From(found.Zone), Math.Round(found.Distance, 1));
 }

@@ -3,6 +3,7 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Zones.Api.Infrastructure;
 using static Zones.Api.Infrastructure.OpenApiMetadata;
+using Zones.Nearby;
 using Zones.Users;
 
 namespace Zones.Api.Zones;
@@ -13,6 +14,10 @@ public static partial class ZonesApi
 {
     public const int DefaultLimit = 20;
     public const int MaxLimit = 100;
+    public const double NearbyDefaultRadius = 1_000;
+    public const double NearbyMaxRadius = 50_000;
+    public const int NearbyDefaultLimit = 100;
+    public const int NearbyMaxLimit = 1_000;
     private const string LogCategory = "Zones.Api.Zones";
 
     public static RouteGroupBuilder MapZonesApi(this IEndpointRouteBuilder app)
@@ -20,6 +25,8 @@ public static partial class ZonesApi
         var api = app.MapGroup("/api/v1/zones").RequireAuthorization().WithTags("Zones")
             .WithMetadata(Unauthorized);
         api.MapGet("/", ListZones).WithName("ListZones")
+            .Produces<ErrorEnvelope>(StatusCodes.Status400BadRequest);
+        api.MapGet("/nearby", NearbyZones).WithName("NearbyZones")
             .Produces<ErrorEnvelope>(StatusCodes.Status400BadRequest);
         api.MapGet("/{id:guid}", GetZone).WithName("GetZone")
             .Produces<ErrorEnvelope>(StatusCodes.Status404NotFound);
@@ -46,6 +53,24 @@ public static partial class ZonesApi
         var result = await UserGrain(cluster, user).ListZones(page, limit);
         return TypedResults.Ok(new PagedEnvelope<ZoneDto>(
             result.Items.Select(ZoneDto.From).ToList(), new PageMeta(page, limit, result.Total)));
+    }
+
+    /// <summary>The caller's zones whose centre is within <c>radius</c> metres (default 1,000) of the point, nearest
+    /// first, at most <c>limit</c> (default 100).</summary>
+    private static async Task<Ok<Envelope<IReadOnlyList<NearbyZoneDto>>>> NearbyZones(
+        HttpRequest request, ClaimsPrincipal user, [FromServices] IClusterClient cluster)
+    {
+        var problems = new ValidationProblems();
+        var query = new QueryFields(request.Query, problems);
+        var latitude = query.Double("latitude", required: true, -90, 90);
+        var longitude = query.Double("longitude", required: true, -180, 180);
+        var radius = query.Double("radius", required: false, 1, NearbyMaxRadius) ?? NearbyDefaultRadius;
+        var limit = query.Int32("limit", NearbyDefaultLimit, 1, NearbyMaxLimit);
+        problems.ThrowIfAny();
+
+        var found = await cluster.GetGrain<INearbyZonesGrain>(0)
+            .Find(CurrentUser.Id(user), new NearbyQuery(latitude!.Value, longitude!.Value, radius, limit));
+        return TypedResults.Ok(new Envelope<IReadOnlyList<NearbyZoneDto>>(found.Select(NearbyZoneDto.From).ToList()));
     }
 
     private static async Task<Ok<Envelope<ZoneDto>>> GetZone(Guid id, ClaimsPrincipal user, [FromServices] IClusterClient cluster)

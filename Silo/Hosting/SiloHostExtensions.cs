@@ -2,10 +2,12 @@ using System.Net;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Configuration;
 using StackExchange.Redis;
+using Zones.Accounts;
 using Zones.Geofencing;
 using Zones.Realtime;
 using Zones.Silo.Observability;
 using Zones.Silo.Realtime;
+using Zones.Silo.Statistics;
 using Zones.Users;
 
 namespace Zones.Silo.Hosting;
@@ -31,6 +33,8 @@ public static class SiloHostExtensions
         var settings = builder.Configuration.GetSection("Orleans").Get<OrleansSettings>() ?? new OrleansSettings();
 
         builder.Services.AddZonesGrainServices(postgres, redis);
+        // One per process: it reads the process-wide meter, so in-process test clusters leave it out.
+        builder.Services.AddHostedService<PingRateReporter>();
         builder.UseOrleans(silo =>
         {
             silo.Configure<ClusterOptions>(o =>
@@ -69,6 +73,9 @@ public static class SiloHostExtensions
     {
         services.AddOptions<GeofencingOptions>().BindConfiguration(GeofencingOptions.Section)
             .Validate(o => o.ConfirmFixes >= 1, "Geofencing:ConfirmFixes must be at least 1").ValidateOnStart();
+        services.AddOptions<AccountsOptions>().BindConfiguration(AccountsOptions.Section)
+            .Validate(o => o.RefreshTokenDays is >= 1 and <= 365, "Auth:RefreshTokenDays must be between 1 and 365.")
+            .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.AddZonesPostgres(postgres);
         // Every protocol an Api node offers: the backplane carries each event pre-serialized in the publisher's

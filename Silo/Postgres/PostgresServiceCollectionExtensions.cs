@@ -3,6 +3,8 @@ using Microsoft.Extensions.Logging;
 using Npgsql;
 using Zones.Accounts;
 using Zones.Activities;
+using Zones.Nearby;
+using Zones.Statistics;
 using Zones.Silo.Postgres;
 using Zones.Users;
 
@@ -13,8 +15,7 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class PostgresServiceCollectionExtensions
 {
     /// <summary>Registers one shared <see cref="NpgsqlDataSource"/>, the PostgreSQL adapters behind the
-    /// grains' ports (<see cref="IZoneStore"/>, <see cref="IAccountStore"/>, <see cref="IActivityReader"/>,
-    /// <see cref="IPresenceStore"/>),
+    /// grains' ports (zones, accounts, activity history, nearby search, statistics),
     /// and the group-commit <see cref="ActivityWriter"/> as <see cref="IActivityWriter"/> and as a hosted
     /// service (so shutdown drains it). Run <see cref="MigrateZonesDatabaseAsync"/> before the host starts.</summary>
     public static IServiceCollection AddZonesPostgres(this IServiceCollection services, string connectionString)
@@ -35,9 +36,13 @@ public static class PostgresServiceCollectionExtensions
         services.TryAddSingleton<IAccountStore, PostgresAccountStore>();
         services.TryAddSingleton<IActivityReader, PostgresActivityReader>();
         services.TryAddSingleton<IPresenceStore, PostgresPresenceStore>();
+        services.TryAddSingleton<IZoneSearch, PostgresZoneSearch>();
+        services.TryAddSingleton<IStatisticsReader, PostgresStatisticsReader>();
         services.TryAddSingleton(new ActivityWriterOptions());
         services.TryAddSingleton<ActivityWriter>();
-        services.TryAddSingleton<IActivityWriter>(sp => sp.GetRequiredService<ActivityWriter>());
+        services.TryAddSingleton<StreakRecorder>();
+        // Grains write through the streak recorder, which hands each write to the ActivityWriter untouched.
+        services.TryAddSingleton<IActivityWriter>(sp => sp.GetRequiredService<StreakRecorder>());
         services.AddHostedService(sp => sp.GetRequiredService<ActivityWriter>());
         return services;
     }

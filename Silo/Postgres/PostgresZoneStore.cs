@@ -11,7 +11,7 @@ namespace Zones.Silo.Postgres;
 /// geography polygon for spatial queries.</summary>
 public sealed class PostgresZoneStore(NpgsqlDataSource dataSource) : IZoneStore
 {
-    private const string Columns = """
+    internal const string Columns = """
         id, user_id, title, address, latitude, longitude, radius, polygon_geojson::text, icon, color,
         description, notification_option, notification_text, dwell_seconds, image_url, created_at, updated_at
         """;
@@ -113,7 +113,7 @@ public sealed class PostgresZoneStore(NpgsqlDataSource dataSource) : IZoneStore
     private static NpgsqlParameter Text(string name, string? value) =>
         new(name, NpgsqlDbType.Text) { Value = (object?)value ?? DBNull.Value };
 
-    private static Zone ReadZone(NpgsqlDataReader r)
+    internal static Zone ReadZone(NpgsqlDataReader r)
     {
         string? Nullable(int ordinal) => r.IsDBNull(ordinal) ? null : r.GetString(ordinal);
 

@@ -13,10 +13,13 @@ public sealed class LocalCluster : IAsyncLifetime
 {
     readonly string _runDirectory = Directory.CreateTempSubdirectory("zones-e2e-").FullName;
     readonly List<NodeProcess> _silos = [];
-    NodeProcess? _api;
+    readonly List<NodeProcess> _apis = [];
     string _adminConnectionString = "";
     string _redis = "";
     string _signingKey = "";
+
+    /// <summary>The silos make this account an admin (Auth:AdminEmails).</summary>
+    public const string AdminEmail = "admin@zones-e2e.test";
 
     public string DatabaseName { get; } = "zones_e2e_" + Guid.NewGuid().ToString("N")[..12];
 
@@ -41,13 +44,18 @@ public sealed class LocalCluster : IAsyncLifetime
 
         DatabaseConnectionString = new NpgsqlConnectionStringBuilder(_adminConnectionString) { Database = DatabaseName }.ConnectionString;
         await StartSilosAsync(2);
-        var apiPort = FreePort();
-        ApiUrl = new Uri($"http://127.0.0.1:{apiPort}");
-        _api = NodeProcess.Start("api", ApiUrl, Program("Api", "Zones.Api.dll"), _runDirectory, CommonEnvironment(new()
-        {
-            ["ASPNETCORE_URLS"] = ApiUrl.ToString().TrimEnd('/'),
-        }));
-        await _api.WaitUntilReadyAsync(ApiUrl, TimeSpan.FromSeconds(120));
+        ApiUrl = await StartApiAsync();
+    }
+
+    /// <summary>Starts one more Api node on a fresh port and waits until it is ready; answers its URL.</summary>
+    public async Task<Uri> StartApiAsync()
+    {
+        var url = new Uri($"http://127.0.0.1:{FreePort()}");
+        var api = NodeProcess.Start(_apis.Count == 0 ? "api" : $"api{_apis.Count + 1}", url, Program("Api", "Zones.Api.dll"),
+            _runDirectory, CommonEnvironment(new() { ["ASPNETCORE_URLS"] = url.ToString().TrimEnd('/') }));
+        _apis.Add(api);
+        await api.WaitUntilReadyAsync(url, TimeSpan.FromSeconds(120));
+        return url;
     }
 
     /// <summary>Starts silos until <paramref name="count"/> more run, each on fresh ports, and waits until each is ready.</summary>
@@ -89,11 +97,14 @@ public sealed class LocalCluster : IAsyncLifetime
 
     /// <summary>The logs of every node so far, for a failing assertion's message.</summary>
     public string Logs(int lastLines = 40) =>
-        string.Join("\n", _silos.Append(_api).OfType<NodeProcess>().Select(p => p.Tail(lastLines)));
+        string.Join("\n", _silos.Concat(_apis).Select(p => p.Tail(lastLines)));
 
     public async Task DisposeAsync()
     {
-        _api?.Kill();
+        foreach (var api in _apis)
+        {
+            api.Kill();
+        }
         KillAllSilos();
         NpgsqlConnection.ClearAllPools();
         await using var admin = new NpgsqlConnection(_adminConnectionString);
@@ -117,6 +128,7 @@ public sealed class LocalCluster : IAsyncLifetime
         specific["Orleans__ClusterId"] = DatabaseName;
         specific["Orleans__ServiceId"] = "zones-e2e";
         specific["Jwt__SigningKey"] = _signingKey;
+        specific["Auth__AdminEmails__0"] = AdminEmail;
         specific["ASPNETCORE_ENVIRONMENT"] = "Development";
         return specific;
     }

@@ -14,18 +14,45 @@ public sealed class ZonesClient(Uri apiUrl) : IDisposable
 
     public Guid UserId { get; private set; }
 
-    public async Task RegisterAsync()
+    public string RefreshToken { get; private set; } = "";
+
+    /// <summary>The <c>user</c> object of the latest register, login or refresh answer.</summary>
+    public JsonNode? User { get; private set; }
+
+    public async Task RegisterAsync(string? email = null)
     {
         var unique = Guid.NewGuid().ToString("N")[..10];
         var data = await SendAsync(HttpMethod.Post, "/api/v1/auth/register", new
         {
-            email = $"walker-{unique}@example.test",
+            email = email ?? $"walker-{unique}@example.test",
             password = "correct horse battery",
             username = $"walker_{unique}",
             name = "Walker",
         }, HttpStatusCode.Created);
+        UseSession(data);
+    }
+
+    /// <summary>Redeems the current refresh token and uses the new pair.</summary>
+    public async Task RefreshAsync() =>
+        UseSession(await SendAsync(HttpMethod.Post, "/api/v1/auth/refresh", new { refreshToken = RefreshToken }, HttpStatusCode.OK));
+
+    /// <summary>Sends with this client's current access token to another Api node.</summary>
+    public ZonesClient On(Uri otherNode)
+    {
+        var client = new ZonesClient(otherNode);
+        client.AccessToken = AccessToken;
+        client.RefreshToken = RefreshToken;
+        client.UserId = UserId;
+        client._http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AccessToken);
+        return client;
+    }
+
+    void UseSession(JsonNode data)
+    {
         AccessToken = data["accessToken"]!.GetValue<string>();
-        UserId = Guid.Parse(data["user"]!["id"]!.GetValue<string>());
+        RefreshToken = data["refreshToken"]!.GetValue<string>();
+        User = data["user"]!.DeepClone();
+        UserId = Guid.Parse(User["id"]!.GetValue<string>());
         _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AccessToken);
     }
 
@@ -102,7 +129,7 @@ public sealed class ZonesClient(Uri apiUrl) : IDisposable
 
         using var response = await _http.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
-        return (response.StatusCode, JsonNode.Parse(text)!);
+        return (response.StatusCode, text.Length == 0 ? new JsonObject() : JsonNode.Parse(text)!);
     }
 
     async Task<JsonNode> SendAsync(HttpMethod method, string path, object? body, HttpStatusCode expected)

@@ -6,6 +6,8 @@ using Zones.Accounts;
 using Zones.Activities;
 using Zones.Errors;
 using Zones.Geofencing;
+using Zones.Nearby;
+using Zones.Statistics;
 using Zones.Users;
 
 namespace Zones.ApiTests.Host;
@@ -42,6 +44,16 @@ public class FakeCluster : DispatchProxy
             {
                 return Grains.History;
             }
+
+            if (type == typeof(INearbyZonesGrain))
+            {
+                return Grains.Nearby;
+            }
+
+            if (type == typeof(IStatisticsGrain))
+            {
+                return Grains.Statistics;
+            }
         }
 
         throw new NotSupportedException($"{targetMethod?.Name} is not faked");
@@ -55,6 +67,10 @@ public sealed class FakeGrains
     public FakeAccounts Accounts { get; } = new();
 
     public FakeHistory History { get; } = new();
+
+    public FakeNearby Nearby { get; } = new();
+
+    public FakeStatistics Statistics { get; } = new();
 
     public FakeUserGrain User(Guid id) => _users.GetOrAdd(id, _ => new FakeUserGrain());
 }
@@ -92,6 +108,105 @@ public sealed class FakeAccounts : IAccountsGrain
 
     public Task<UserProfile?> GetUser(Guid userId) =>
         Task.FromResult(_byEmail.Values.Select(v => v.User).FirstOrDefault(u => u.Id == userId));
+
+    /// <summary>Refresh tokens: token -> (user, spent). Enough rotation for the edge's status codes.</summary>
+    private readonly ConcurrentDictionary<string, (Guid UserId, bool Spent)> _sessions = new();
+
+    /// <summary>Revocations handed out, as the real grain would list them to an Api node at start.</summary>
+    public ConcurrentBag<AccessRevocation> Revocations { get; } = [];
+
+    public Task<RefreshGrant> StartSession(Guid userId)
+    {
+        var token = Guid.NewGuid().ToString("N");
+        _sessions[token] = (userId, false);
+        return Task.FromResult(new RefreshGrant(token, 1_800_000_000_000));
+    }
+
+    public async Task<Session?> Refresh(string refreshToken)
+    {
+        if (!_sessions.TryGetValue(refreshToken, out var session) || session.Spent
+            || await GetUser(session.UserId) is not { } user)
+        {
+            return null;
+        }
+
+        _sessions[refreshToken] = session with { Spent = true };
+        return new Session(user, await StartSession(session.UserId));
+    }
+
+    public Task<AccessRevocation?> Logout(string refreshToken, bool allDevices)
+    {
+        if (!_sessions.TryRemove(refreshToken, out var session) || !allDevices)
+        {
+            return Task.FromResult<AccessRevocation?>(null);
+        }
+
+        var revocation = new AccessRevocation(session.UserId, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        Revocations.Add(revocation);
+        return Task.FromResult<AccessRevocation?>(revocation);
+    }
+
+    public async Task<UserProfile?> UpdateProfile(Guid userId, ProfileChanges changes)
+    {
+        if (await GetUser(userId) is not { } user)
+        {
+            return null;
+        }
+
+        if (changes.Username is { } username && _byEmail.Values.Any(u => u.User.Id != userId && u.User.Username == username))
+        {
+            throw new ConflictException("That username is already taken.", [new ErrorDetail("username", "is already taken")]);
+        }
+
+        var changed = user with
+        {
+            Name = changes.Name ?? user.Name,
+            Username = changes.Username ?? user.Username,
+            Bio = changes.SetBio ? changes.Bio : user.Bio,
+            Phone = changes.SetPhone ? changes.Phone : user.Phone,
+            Gender = changes.SetGender ? changes.Gender : user.Gender,
+        };
+        _byEmail[user.Email] = (changed, _byEmail[user.Email].Password);
+        return changed;
+    }
+
+    public async Task<AccessRevocation?> DeleteAccount(Guid userId)
+    {
+        if (await GetUser(userId) is not { } user || !_byEmail.TryRemove(user.Email, out _))
+        {
+            return null;
+        }
+
+        var revocation = new AccessRevocation(userId, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        Revocations.Add(revocation);
+        return revocation;
+    }
+
+    public Task<IReadOnlyList<AccessRevocation>> RecentRevocations(long since) =>
+        Task.FromResult<IReadOnlyList<AccessRevocation>>(Revocations.Where(r => r.RevokedBefore >= since).ToList());
+
+    /// <summary>Makes the account an admin, as Auth:AdminEmails does at login.</summary>
+    public void MakeAdmin(string email) => _byEmail[email] = (_byEmail[email].User with { Role = "admin" }, _byEmail[email].Password);
+}
+
+public sealed class FakeNearby : INearbyZonesGrain
+{
+    public (Guid UserId, NearbyQuery Query)? LastQuery { get; private set; }
+
+    public Task<IReadOnlyList<NearbyZone>> Find(Guid userId, NearbyQuery query)
+    {
+        LastQuery = (userId, query);
+        return Task.FromResult<IReadOnlyList<NearbyZone>>([]);
+    }
+}
+
+public sealed class FakeStatistics : IStatisticsGrain
+{
+    public Task<UserStatistics> ForUser(Guid userId, int days) =>
+        Task.FromResult(new UserStatistics(1, 2, 3, [new DayActivity("2026-12-02", 1, 1, 0)], []));
+
+    public Task<ServiceOverview> Overview() =>
+        Task.FromResult(new ServiceOverview(10, 4, 20, [], [], 7));
 }
 
 public sealed class FakeUserGrain : IUserGrain
