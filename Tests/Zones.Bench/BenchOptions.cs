@@ -27,6 +27,7 @@ public sealed record BenchOptions
           --users 500 --zones 10          seeded users and circle zones per user
           --users-file PATH               reuse seeded users (default .local/bench/users.json); --reseed registers new ones
           --modes single,batch,stream     any of single, batch, stream, send
+          --targets zones,ceiling         which servers to measure
           --batch 50                      pings per request in batch mode
           --rate R                        one fixed rate per mode instead of the step search
           --start-rate R --step-factor 1.5 --max-steps 12 --max-rate 400000
@@ -39,6 +40,7 @@ public sealed record BenchOptions
           --ceiling-dll PATH | --ceiling-url URL | --no-ceiling
           --process NAME=PID              (repeatable) processes whose CPU and memory are reported
           --pg CONNSTRING                 (or ZONES_BENCH_PG) PostgreSQL, to check stored activities
+        environment: ZONES_BENCH_JWT_KEY (+ _ISSUER, _AUDIENCE): sign reused users' access tokens instead of logging in
           --out DIR                       report folder (default .local/bench/<timestamp>)
         """;
 
@@ -49,6 +51,7 @@ public sealed record BenchOptions
     public bool Reseed { get; init; }
     public IReadOnlyList<Mode> Modes { get; init; } = [Mode.Single, Mode.Batch, Mode.Stream];
     public int Batch { get; init; } = 50;
+    public IReadOnlyList<string> Targets { get; init; } = ["zones", "ceiling"];
     public double? FixedRate { get; init; }
     public double? StartRate { get; init; }
     public double StepFactor { get; init; } = 1.5;
@@ -66,6 +69,9 @@ public sealed record BenchOptions
     public Uri? CeilingUrl { get; init; }
     public IReadOnlyList<(string Name, int Pid)> Processes { get; init; } = [];
     public string? Postgres { get; init; }
+    public string? JwtKey { get; init; }
+    public string JwtIssuer { get; init; } = "zones";
+    public string JwtAudience { get; init; } = "zones-clients";
     public string Out { get; init; } = Path.Combine(".local", "bench", DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
     public int SeedParallelism { get; init; } = 32;
     public double TimeoutSeconds { get; init; } = 10;
@@ -128,7 +134,7 @@ public sealed record BenchOptions
                 : throw new BenchException($"--{key} must be a number between {min} and {max}");
         }
 
-        string[] known = ["api", "users", "zones", "users-file", "modes", "batch", "rate", "start-rate", "step-factor", "max-steps",
+        string[] known = ["api", "users", "zones", "users-file", "modes", "targets", "batch", "rate", "start-rate", "step-factor", "max-steps",
             "max-rate", "warmup", "step-seconds", "measure-seconds", "p99-bound-ms", "event-p99-bound-ms", "connections", "listeners",
             "hub-protocol", "ceiling-dll", "ceiling-url", "process", "pg", "out", "seed-parallelism", "timeout"];
         if (values.FirstOrDefault(v => !known.Contains(v.Key)) is { Key: not null } unknown)
@@ -173,6 +179,8 @@ public sealed record BenchOptions
             Reseed = flags.Contains("reseed"),
             Modes = modes,
             Batch = (int)Num("batch", 50, 1, 1_000),
+            Targets = (Get("targets") ?? "zones,ceiling").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(t => t is "zones" or "ceiling" ? t : throw new BenchException($"unknown target '{t}' (zones, ceiling)")).ToArray(),
             FixedRate = Get("rate") is null ? null : Num("rate", 0, 1, 10_000_000),
             StartRate = Get("start-rate") is null ? null : Num("start-rate", 0, 1, 10_000_000),
             StepFactor = Num("step-factor", 1.5, 1.05, 10),
@@ -190,6 +198,9 @@ public sealed record BenchOptions
             CeilingUrl = flags.Contains("no-ceiling") ? null : ceilingUrl,
             Processes = processes,
             Postgres = Get("pg") ?? Environment.GetEnvironmentVariable("ZONES_BENCH_PG"),
+            JwtKey = Environment.GetEnvironmentVariable("ZONES_BENCH_JWT_KEY") is { Length: > 0 } jwtKey ? jwtKey : null,
+            JwtIssuer = Environment.GetEnvironmentVariable("ZONES_BENCH_JWT_ISSUER") ?? "zones",
+            JwtAudience = Environment.GetEnvironmentVariable("ZONES_BENCH_JWT_AUDIENCE") ?? "zones-clients",
             SeedParallelism = (int)Num("seed-parallelism", 32, 1, 1_000),
             TimeoutSeconds = Num("timeout", 10, 0.1, 600),
         };

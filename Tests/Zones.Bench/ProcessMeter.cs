@@ -3,7 +3,7 @@ using System.Globalization;
 
 namespace Zones.Bench;
 
-/// <summary>CPU (user + system, from /proc/PID/stat) and resident memory of named processes, each with its
+/// <summary>CPU (user + system, from /proc/PID/stat) and memory (PSS, from /proc/PID/smaps_rollup) of named processes, each with its
 /// descendants (PostgreSQL serves every connection from a child process).</summary>
 public sealed class ProcessMeter(IReadOnlyList<(string Name, int Pid)> processes)
 {
@@ -11,7 +11,7 @@ public sealed class ProcessMeter(IReadOnlyList<(string Name, int Pid)> processes
     private const double TicksPerSecond = 100;
     private static readonly long PageSize = Environment.SystemPageSize;
 
-    public sealed record Sample(long At, Dictionary<string, (long Ticks, long RssBytes)> Values);
+    public sealed record Sample(long At, Dictionary<string, (long Ticks, long MemoryBytes)> Values);
 
     public Sample Take()
     {
@@ -33,7 +33,7 @@ public sealed class ProcessMeter(IReadOnlyList<(string Name, int Pid)> processes
                 if (IsWithin(pid, root, parents))
                 {
                     ticks += stat.Ticks;
-                    rss += stat.Rss;
+                    rss += Proportional(pid) ?? stat.Rss;
                 }
             }
 
@@ -51,7 +51,7 @@ public sealed class ProcessMeter(IReadOnlyList<(string Name, int Pid)> processes
             var a = before.Values.GetValueOrDefault(p.Name);
             var b = after.Values.GetValueOrDefault(p.Name);
             var cpu = Math.Max(0, b.Ticks - a.Ticks) / TicksPerSecond;
-            return new Usage(p.Name, cpu / seconds, cpu, b.RssBytes / 1024.0 / 1024.0);
+            return new Usage(p.Name, cpu / seconds, cpu, b.MemoryBytes / 1024.0 / 1024.0);
         }).ToList();
     }
 
@@ -79,6 +79,28 @@ public sealed class ProcessMeter(IReadOnlyList<(string Name, int Pid)> processes
         }
 
         return false;
+    }
+
+    /// <summary>PSS: resident memory with shared pages split among their sharers, so the sum over PostgreSQL's
+    /// processes counts its shared buffers once (RSS would count them once per backend).</summary>
+    private static long? Proportional(int pid)
+    {
+        try
+        {
+            foreach (var line in File.ReadLines($"/proc/{pid}/smaps_rollup"))
+            {
+                if (line.StartsWith("Pss:", StringComparison.Ordinal))
+                {
+                    return long.Parse(line[4..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+        {
+            return null;
+        }
+
+        return null;
     }
 
     private static (int Parent, long Ticks, long Rss)? Read(int pid)

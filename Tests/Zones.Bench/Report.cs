@@ -40,20 +40,21 @@ public sealed class Report(BenchOptions options, List<Search> searches, List<Che
         w.WriteLine($"({BenchOptions.Unit(Mode.Single)} for single and batch, {BenchOptions.Unit(Mode.Stream)} for stream, {BenchOptions.Unit(Mode.Send)} for send; "
             + "ratio = Zones / ceiling; stream latency = hand-off to the connection; event = crossing ping's intended send time to its zoneEvent at a listener)");
         w.WriteLine();
-        w.WriteLine("CPU (cores) and memory (RSS MiB) during the run at half rate");
+        w.WriteLine("CPU (cores) and memory (PSS MiB) during the run at half rate");
         var names = searches.SelectMany(s => s.Half?.Usage ?? []).Select(u => u.Process).Distinct().ToList();
         w.WriteLine($"{"mode",-7} {"target",-8} " + string.Join(" ", names.Select(n => $"{n,16}")) + $" {"CPU us/ping",12}");
         foreach (var s in searches.Where(s => s.Half is not null))
         {
             var usage = s.Half!.Usage;
-            var serverCpu = usage.Where(u => u.Process != "generator").Sum(u => u.CpuSeconds);
+            var serverCpu = usage.Where(u => s.Target == "ceiling" ? u.Process == "ceiling" : u.Process is not ("generator" or "ceiling"))
+                .Sum(u => u.CpuSeconds);
             var perPing = s.Half.Pings > 0 ? serverCpu / s.Half.Pings * 1e6 : 0;
             w.WriteLine($"{s.Mode.ToString().ToLowerInvariant(),-7} {s.Target,-8} "
-                + string.Join(" ", names.Select(n => usage.FirstOrDefault(u => u.Process == n) is { } u ? $"{u.Cores,6:F2} {u.RssMiB,7:N0} MiB" : $"{"-",16}"))
+                + string.Join(" ", names.Select(n => usage.FirstOrDefault(u => u.Process == n) is { } u ? $"{u.Cores,6:F2} {u.MemoryMiB,7:N0} MiB" : $"{"-",16}"))
                 + $" {perPing,12:F1}");
         }
 
-        w.WriteLine("(CPU us/ping: all measured processes but the generator, per ping evaluated)");
+        w.WriteLine("(CPU us/ping: the target's processes (Zones: Api, silos, PostgreSQL, Redis; ceiling: its node) per ping sent)");
         w.WriteLine();
         w.WriteLine("Correctness (transitions expected from the generator's geometry, after the reset fix)");
         w.WriteLine($"{"source",-20} {"expected",9} {"seen",9} {"missing",8} {"extra",8} {"dupl.",8}  note");

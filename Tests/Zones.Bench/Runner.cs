@@ -53,7 +53,7 @@ public sealed class Runner(BenchOptions options) : IAsyncDisposable
         {
             foreach (var mode in options.Modes)
             {
-                foreach (var target in new[] { zones, ceiling }.OfType<Target>())
+                foreach (var target in new[] { zones, ceiling }.OfType<Target>().Where(t => options.Targets.Contains(t.Name)))
                 {
                     await KeepTokensFreshAsync();
                     searches.Add(await SearchAsync(target, mode));
@@ -160,8 +160,8 @@ public sealed class Runner(BenchOptions options) : IAsyncDisposable
             var steps = new List<PhaseStats>();
             if (options.FixedRate is { } fixedRate)
             {
-                steps.Add(await PhaseAsync(target, mode, http, hub, fixedRate, "fixed", options.MeasureSeconds));
-                return new Search(target.Name, mode, steps, steps[0].Held ? fixedRate : 0, null);
+                var only = await PhaseAsync(target, mode, http, hub, fixedRate, "fixed", options.MeasureSeconds);
+                return new Search(target.Name, mode, steps, only.Held ? fixedRate : 0, only);
             }
 
             Console.WriteLine($"{target.Name} {mode}: step search from {options.StartRateFor(mode):N0} {BenchOptions.Unit(mode)}, x{options.StepFactor} per step, "

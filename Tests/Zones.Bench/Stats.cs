@@ -21,8 +21,8 @@ public sealed record Percentiles(long Count, double P50, double P90, double P95,
     }
 }
 
-/// <summary>CPU and memory of one process (and its children: PostgreSQL's backends) over a phase.</summary>
-public sealed record Usage(string Process, double Cores, double CpuSeconds, double RssMiB);
+/// <summary>CPU and memory (PSS at the end) of one process (and its children: PostgreSQL's backends) over a phase.</summary>
+public sealed record Usage(string Process, double Cores, double CpuSeconds, double MemoryMiB);
 
 /// <summary>What one load phase (a step, or the measurement at half rate) saw. Latency is in microseconds from
 /// the intended send time of each request, so a stall of the server shows as the waiting it caused.</summary>

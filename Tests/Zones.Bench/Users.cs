@@ -30,6 +30,8 @@ public sealed class Seeder(BenchOptions options) : IDisposable
     })
     { BaseAddress = new Uri(options.Api, "/api/v1/"), Timeout = TimeSpan.FromSeconds(60) };
 
+    private volatile bool refreshWorks = true;
+
     public DateTime TokensAt { get; private set; }
 
     /// <summary>The users of this run and the device clock to start at (past everything the server has seen).</summary>
@@ -46,7 +48,8 @@ public sealed class Seeder(BenchOptions options) : IDisposable
                 if (clock < DateTimeOffset.UtcNow.AddDays(-1).ToUnixTimeMilliseconds())
                 {
                     var users = saved.Users.Take(options.Users).Select((u, i) => new BenchUser(i, u)).ToArray();
-                    Console.WriteLine($"users: reusing {users.Length} users of {file}; refreshing their tokens ...");
+                    Console.WriteLine($"users: reusing {users.Length} users of {file}; "
+                        + (options.JwtKey is null ? "logging them in ..." : "access tokens signed with the deployment's key"));
                     await RefreshTokensAsync(users);
                     await SaveAsync(users, clock);
                     return (users, clock);
@@ -125,18 +128,31 @@ public sealed class Seeder(BenchOptions options) : IDisposable
     /// <summary>New access tokens for everyone (refresh; a login when the refresh token no longer works).</summary>
     public async Task RefreshTokensAsync(BenchUser[] users)
     {
+        if (options.JwtKey is { } key)
+        {
+            foreach (var user in users)
+            {
+                user.AccessToken = Tokens.Mint(key, options.JwtIssuer, options.JwtAudience, user.Saved.Id, user.Saved.Email, TimeSpan.FromMinutes(15));
+            }
+
+            TokensAt = DateTime.UtcNow;
+            return;
+        }
+
         await Parallel.ForEachAsync(users, new ParallelOptions { MaxDegreeOfParallelism = options.SeedParallelism }, async (user, ct) =>
         {
             TokensData? tokens = null;
-            if (user.Saved.RefreshToken is { } refresh)
+            if (user.Saved.RefreshToken is { } refresh && refreshWorks)
             {
                 try
                 {
                     tokens = await PostAsync("auth/refresh", JsonSerializer.SerializeToUtf8Bytes(new RefreshBody(refresh), WireJson.Default.RefreshBody),
                         null, WireJson.Default.EnvelopeTokens, HttpStatusCode.OK, ct);
                 }
-                catch (BenchException)
+                catch (BenchException e)
                 {
+                    // A server without POST /auth/refresh: log in, and stop asking.
+                    refreshWorks &= !e.Message.Contains("HTTP 404", StringComparison.Ordinal);
                     tokens = null;
                 }
             }

@@ -36,7 +36,7 @@
 #   --users 500 --zones 10 --batch 50 --connections 64 --listeners 50
 #   --hub-protocol json|messagepack the SignalR protocol of devices and listeners
 #   --reseed                        register new users instead of reusing .local/bench/users.json
-#   --no-ceiling                    skip the ceiling node (no ratios)
+#   --no-ceiling                    skip the ceiling node (no ratios); --targets ceiling measures only it
 #   --out DIR                       report folder
 #
 # Environment: ZONES_LOCAL_DIR as for up.sh; ZONES_SKIP_BUILD=1 runs the existing Release build.
@@ -84,8 +84,11 @@ done
 add_process postgres "$(head -1 "$(zones_pg_home "${LOCAL}")/pg/postmaster.pid" 2>/dev/null || true)"
 add_process redis "$(cat "${LOCAL}/redis/redis.pid" 2>/dev/null || true)"
 
-# The database password goes through the environment, not the command line.
+# Secrets go through the environment, not the command line: the database password (to check stored
+# activities) and the JWT signing key (reused users get access tokens signed like the Api's own, instead of a
+# bcrypt login each). Issuer and audience are the ones up.sh gives the nodes.
 export ZONES_BENCH_PG="Host=127.0.0.1;Port=${PG_PORT};Username=zones;Password=${ZONES_DB_PASSWORD};Database=zones"
+export ZONES_BENCH_JWT_KEY="${JWT_SIGNING_KEY}" ZONES_BENCH_JWT_ISSUER=zones ZONES_BENCH_JWT_AUDIENCE=zones-clients
 exec dotnet "${BENCH_DIR}/Zones.Bench.dll" \
   --api "${API}" \
   --users-file "${LOCAL}/bench/users.json" \
