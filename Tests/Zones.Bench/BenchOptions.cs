@@ -38,6 +38,7 @@ public sealed record BenchOptions
           --listeners 50                  users whose zoneEvents are timed and checked on the hub
           --hub-protocol json|messagepack
           --ceiling-dll PATH | --ceiling-url URL | --no-ceiling
+          --wrk                           also measure closed-model throughput with wrk (single, batch), last
           --process NAME=PID              (repeatable) processes whose CPU and memory are reported
           --pg CONNSTRING                 (or ZONES_BENCH_PG) PostgreSQL, to check stored activities
         environment: ZONES_BENCH_JWT_KEY (+ _ISSUER, _AUDIENCE): sign reused users' access tokens instead of logging in
@@ -49,6 +50,7 @@ public sealed record BenchOptions
     public int Zones { get; init; } = 10;
     public string UsersFile { get; init; } = ".local/bench/users.json";
     public bool Reseed { get; init; }
+    public bool Wrk { get; init; }
     public IReadOnlyList<Mode> Modes { get; init; } = [Mode.Single, Mode.Batch, Mode.Stream];
     public int Batch { get; init; } = 50;
     public IReadOnlyList<string> Targets { get; init; } = ["zones", "ceiling"];
@@ -97,7 +99,7 @@ public sealed record BenchOptions
     {
         var values = new List<(string Key, string Value)>();
         var flags = new HashSet<string>(StringComparer.Ordinal);
-        string[] flagNames = ["reseed", "no-ceiling"];
+        string[] flagNames = ["reseed", "no-ceiling", "wrk"];
         for (var i = 0; i < args.Length; i++)
         {
             if (!args[i].StartsWith("--", StringComparison.Ordinal))
@@ -177,6 +179,7 @@ public sealed record BenchOptions
             Zones = (int)Num("zones", 10, 1, 1_000),
             UsersFile = Get("users-file") ?? ".local/bench/users.json",
             Reseed = flags.Contains("reseed"),
+            Wrk = flags.Contains("wrk"),
             Modes = modes,
             Batch = (int)Num("batch", 50, 1, 1_000),
             Targets = (Get("targets") ?? "zones,ceiling").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)

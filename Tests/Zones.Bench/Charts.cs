@@ -19,7 +19,7 @@ public static class Charts
             var plot = new Plot();
             foreach (var s in searches.Where(s => s.Mode == mode))
             {
-                var points = s.Steps.OrderBy(p => p.Rate).ToList();
+                var points = s.Steps.Append(s.Half).OfType<PhaseStats>().OrderBy(p => p.Rate).ToList();
                 if (points.Count == 0)
                 {
                     continue;
@@ -34,10 +34,12 @@ public static class Charts
             var bound = plot.Add.HorizontalLine(options.P99BoundMs);
             bound.LinePattern = LinePattern.Dashed;
             bound.LegendText = $"bound {options.P99BoundMs} ms";
-            plot.Title($"{mode.ToString().ToLowerInvariant()}: p99 latency per step");
+            plot.Title($"{mode.ToString().ToLowerInvariant()}: p99 latency per run (steps and half rate)");
             plot.Axes.Bottom.Label.Text = $"target rate ({BenchOptions.Unit(mode)})";
             plot.Axes.Left.Label.Text = $"p99 ms (capped at {options.P99BoundMs * 10})";
             plot.ShowLegend(Alignment.UpperLeft);
+            plot.Axes.AutoScale();
+            plot.Axes.SetLimitsY(0, Math.Max(options.P99BoundMs * 1.5, plot.Axes.GetLimits().Top));
             panels.Add(plot.GetImageBytes(PanelWidth, PanelHeight, ImageFormat.Png));
         }
 

@@ -5,7 +5,8 @@ using System.Text.Json.Serialization;
 namespace Zones.Bench;
 
 /// <summary>The run's result: a table on stdout (and report.txt), report.json, and two charts.</summary>
-public sealed class Report(BenchOptions options, List<Search> searches, List<Check> checks, long ambiguous, int uncertainUsers)
+public sealed class Report(BenchOptions options, List<Search> searches, List<Check> checks, long ambiguous, int uncertainUsers,
+    List<WrkResult> wrk)
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
@@ -40,6 +41,20 @@ public sealed class Report(BenchOptions options, List<Search> searches, List<Che
         w.WriteLine($"({BenchOptions.Unit(Mode.Single)} for single and batch, {BenchOptions.Unit(Mode.Stream)} for stream, {BenchOptions.Unit(Mode.Send)} for send; "
             + "ratio = Zones / ceiling; stream latency = hand-off to the connection; event = crossing ping's intended send time to its zoneEvent at a listener)");
         w.WriteLine();
+        if (wrk.Count > 0)
+        {
+            w.WriteLine("wrk, closed model (-t2 -c32: as fast as 32 connections go; throughput only, latency not open-model)");
+            w.WriteLine($"{"mode",-7} {"target",-8} {"req/s",10} {"pings/s",11} {"p99 ms",8} {"non-2xx",8} {"ratio",6}");
+            foreach (var r in wrk)
+            {
+                var c = wrk.FirstOrDefault(x => x.Target == "ceiling" && x.Mode == r.Mode);
+                var ratio = r.Target == "zones" && c is { RequestsPerSecond: > 0 } ? (r.RequestsPerSecond / c.RequestsPerSecond).ToString("P0", Inv).Replace(" ", "", StringComparison.Ordinal) : "";
+                w.WriteLine($"{r.Mode,-7} {r.Target,-8} {r.RequestsPerSecond,10:N0} {r.PingsPerSecond,11:N0} {r.P99Ms,8:F1} {r.Non2xx,8} {ratio,6}");
+            }
+
+            w.WriteLine();
+        }
+
         w.WriteLine("CPU (cores) and memory (PSS MiB) during the run at half rate");
         var names = searches.SelectMany(s => s.Half?.Usage ?? []).Select(u => u.Process).Distinct().ToList();
         w.WriteLine($"{"mode",-7} {"target",-8} " + string.Join(" ", names.Select(n => $"{n,16}")) + $" {"CPU us/ping",12}");
@@ -83,6 +98,7 @@ public sealed class Report(BenchOptions options, List<Search> searches, List<Che
     /// <summary>One line with every headline figure, for logs and scripts.</summary>
     public string Summary() => "SUMMARY " + string.Join(" ", searches.Select(s =>
         string.Create(Inv, $"{s.Target}_{s.Mode.ToString().ToLowerInvariant()}={s.MaxHeld:F0}"))) + " "
+        + string.Join(string.Empty, wrk.Select(r => string.Create(Inv, $"wrk_{r.Target}_{r.Mode}={r.RequestsPerSecond:F0} ")))
         + string.Join(" ", searches.Where(s => s.Target == "zones").Select(s => $"ratio_{s.Mode.ToString().ToLowerInvariant()}={Ratio(s, x => x.MaxHeld).Trim()}"))
         + $" correctness={(AllClean ? "clean" : "NOT-CLEAN")}";
 
@@ -132,6 +148,7 @@ public sealed class Report(BenchOptions options, List<Search> searches, List<Che
                 half = s.Half is null ? null : Phase(s.Half),
             }),
             checks,
+            wrk = wrk.Select(r => new { r.Target, r.Mode, r.RequestsPerSecond, r.PingsPerSecond, r.P99Ms, r.Non2xx }),
             ambiguous,
             uncertainUsers,
             clean = AllClean,

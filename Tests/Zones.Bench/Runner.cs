@@ -82,7 +82,16 @@ public sealed class Runner(BenchOptions options) : IAsyncDisposable
 
         checks.Add(await ledger.StoredCheckAsync(options.Postgres, resetTimestamp));
         var ambiguous = zones.Tracks.Sum(t => t.Walker.Ambiguous);
-        var report = new Report(options, searches, checks, ambiguous, zones.Tracks.Count(t => t.Uncertain));
+        List<WrkResult> wrk = [];
+        if (options.Wrk)
+        {
+            Console.WriteLine("wrk: closed-model throughput (after the checks: its pings are not tracked) ...");
+            var first = zones.Clock + 3_600_000;
+            wrk = await Wrk.RunAsync(new[] { zones, ceiling }.OfType<Target>().Where(t => options.Targets.Contains(t.Name)), users, options, first);
+            await seeder.SaveAsync(users, Wrk.ClockAfter(wrk, first, users.Length, options));
+        }
+
+        var report = new Report(options, searches, checks, ambiguous, zones.Tracks.Count(t => t.Uncertain), wrk);
         report.Print(Console.Out);
         report.Save(options.Out);
         Console.WriteLine($"report: {Path.GetFullPath(options.Out)} (report.json, report.txt, chart.png)");
@@ -160,7 +169,7 @@ public sealed class Runner(BenchOptions options) : IAsyncDisposable
             var steps = new List<PhaseStats>();
             if (options.FixedRate is { } fixedRate)
             {
-                var only = await PhaseAsync(target, mode, http, hub, fixedRate, "fixed", options.MeasureSeconds);
+                var only = await PhaseAsync(target, mode, http, hub, fixedRate, "fixed", options.MeasureSeconds, 3 * options.WarmupSeconds);
                 return new Search(target.Name, mode, steps, only.Held ? fixedRate : 0, only);
             }
 
@@ -170,7 +179,9 @@ public sealed class Runner(BenchOptions options) : IAsyncDisposable
             double best = 0;
             for (var i = 0; i < options.MaxSteps && rate <= options.MaxRate; i++)
             {
-                var phase = await PhaseAsync(target, mode, http, hub, rate, "step", options.StepSeconds);
+                // The first step of a search also warms the code paths of this mode up (JIT, connections, grains):
+                // three warm-ups, so a cold start does not send the search down.
+                var phase = await PhaseAsync(target, mode, http, hub, rate, "step", options.StepSeconds, i == 0 ? 3 * options.WarmupSeconds : options.WarmupSeconds);
                 steps.Add(phase);
                 if (phase.Held)
                 {
@@ -191,7 +202,7 @@ public sealed class Runner(BenchOptions options) : IAsyncDisposable
             PhaseStats? half = null;
             if (best > 0)
             {
-                half = await PhaseAsync(target, mode, http, hub, Math.Round(best / 2), "half", options.MeasureSeconds);
+                half = await PhaseAsync(target, mode, http, hub, Math.Round(best / 2), "half", options.MeasureSeconds, options.WarmupSeconds);
             }
 
             return new Search(target.Name, mode, steps, best, half);
@@ -203,10 +214,11 @@ public sealed class Runner(BenchOptions options) : IAsyncDisposable
         }
     }
 
-    private async Task<PhaseStats> PhaseAsync(Target target, Mode mode, HttpLoad? http, HubLoad hub, double rate, string kind, double seconds)
+    private async Task<PhaseStats> PhaseAsync(Target target, Mode mode, HttpLoad? http, HubLoad hub, double rate, string kind, double seconds,
+        double warmup)
     {
         var phase = new PhaseStats(target.Name, mode.ToString().ToLowerInvariant(), kind, rate, options.PingsPerSend(mode));
-        OpenLoop.Plan(phase, options.WarmupSeconds, seconds);
+        OpenLoop.Plan(phase, warmup, seconds);
         var sampling = Task.Run(async () =>
         {
             await Task.Delay(Remaining(phase.MeasureFrom));
@@ -217,9 +229,9 @@ public sealed class Runner(BenchOptions options) : IAsyncDisposable
 
         var run = mode switch
         {
-            Mode.Single or Mode.Batch => http!.RunAsync(phase, options.WarmupSeconds),
-            Mode.Send => hub.RunSendAsync(phase, options.WarmupSeconds),
-            _ => hub.RunStreamAsync(phase, options.WarmupSeconds),
+            Mode.Single or Mode.Batch => http!.RunAsync(phase, warmup),
+            Mode.Send => hub.RunSendAsync(phase, warmup),
+            _ => hub.RunStreamAsync(phase, warmup),
         };
         await run;
         var (b, a) = await sampling;

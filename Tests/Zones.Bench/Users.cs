@@ -31,6 +31,8 @@ public sealed class Seeder(BenchOptions options) : IDisposable
     { BaseAddress = new Uri(options.Api, "/api/v1/"), Timeout = TimeSpan.FromSeconds(60) };
 
     private volatile bool refreshWorks = true;
+    private FileStream? runLock;
+    private long savedClock;
 
     public DateTime TokensAt { get; private set; }
 
@@ -38,6 +40,18 @@ public sealed class Seeder(BenchOptions options) : IDisposable
     public async Task<(BenchUser[] Users, long Clock)> LoadOrSeedAsync()
     {
         var file = options.UsersFile;
+        // Two runs on one users file would move each other's device clocks and presence: the second one waits
+        // for nothing and stops at once.
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
+        try
+        {
+            runLock = new FileStream(file + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException)
+        {
+            throw new BenchException($"another bench run is using {file} (its .lock is held); wait for it to finish");
+        }
+
         if (!options.Reseed && File.Exists(file))
         {
             var saved = JsonSerializer.Deserialize(await File.ReadAllBytesAsync(file), WireJson.Default.UsersFile);
@@ -168,6 +182,8 @@ public sealed class Seeder(BenchOptions options) : IDisposable
 
     public async Task SaveAsync(BenchUser[] users, long clock)
     {
+        // Never backwards: the server has seen every timestamp up to the highest clock saved.
+        clock = savedClock = Math.Max(clock, savedClock);
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(options.UsersFile))!);
         var tmp = options.UsersFile + ".tmp";
         await File.WriteAllBytesAsync(tmp, JsonSerializer.SerializeToUtf8Bytes(
@@ -212,7 +228,11 @@ public sealed class Seeder(BenchOptions options) : IDisposable
         return JsonSerializer.Deserialize(bytes, type)?.Data ?? throw new BenchException($"POST /api/v1/{path}: no data in the answer");
     }
 
-    public void Dispose() => http.Dispose();
+    public void Dispose()
+    {
+        http.Dispose();
+        runLock?.Dispose();
+    }
 }
 
 /// <summary>A failure the run reports in one line and stops on.</summary>

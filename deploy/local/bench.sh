@@ -27,7 +27,8 @@
 #
 # Options (all optional):
 #   --modes single,batch,stream     any of single, batch, stream, send
-#   --step-seconds 10 --warmup 3    counted seconds per step, uncounted warm-up before each
+#   --step-seconds 10 --warmup 3    counted seconds per step, uncounted warm-up before each (3x before the
+#                                   first step of a search: JIT, connections and grains warm up there)
 #   --measure-seconds 20            counted seconds of the run at half the highest rate held
 #   --start-rate R                  first step (default per mode: single 1000, batch 100, stream 2000, send 500)
 #   --step-factor 1.5 --max-steps 12 --max-rate 400000
@@ -38,6 +39,10 @@
 #   --reseed                        register new users instead of reusing .local/bench/users.json
 #   --no-ceiling                    skip the ceiling node (no ratios); --targets ceiling measures only it
 #   --out DIR                       report folder
+#   --wrk                           also measure closed-model throughput with wrk (single and batch, Zones and
+#                                   the ceiling; installs Debian's wrk if missing). The .NET generator needs tens
+#                                   of microseconds of CPU per request and shares the 2 cores with the node it
+#                                   measures, so it cannot offer the ceiling its full rate; wrk can.
 #
 # Environment: ZONES_LOCAL_DIR as for up.sh; ZONES_SKIP_BUILD=1 runs the existing Release build.
 set -euo pipefail
@@ -52,7 +57,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 case "${1:-}" in
   -h | --help)
-    sed -n '2,44p' "$0"
+    sed -n '2,46p' "$0"
     exit 0
     ;;
 esac
@@ -72,6 +77,12 @@ if [[ "${ZONES_SKIP_BUILD:-0}" != "1" ]]; then
   log "dotnet build Tests/Zones.Bench Tests/Zones.Ceiling -c Release"
   dotnet build Tests/Zones.Bench -c Release -nologo -v quiet >/dev/null || die "build of Tests/Zones.Bench failed"
   dotnet build Tests/Zones.Ceiling -c Release -nologo -v quiet >/dev/null || die "build of Tests/Zones.Ceiling failed"
+fi
+
+if [[ " $* " == *" --wrk "* ]] && ! command -v wrk >/dev/null 2>&1; then
+  log "installing wrk (Debian package) for --wrk"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends wrk >/dev/null ||
+    die "could not install wrk"
 fi
 
 # The processes to measure: what up.sh recorded, PostgreSQL's postmaster (its backends are its children), Redis.
