@@ -6,16 +6,21 @@ namespace Zones.Geofencing;
 
 /// <summary>A zone turned into something cheap to test a point against, with the hysteresis rule of its shape.
 /// Not thread-safe: an engine belongs to one grain.</summary>
+/// <remarks>A silo holds one per zone of every active user (ten million for a million users), so it keeps only
+/// what evaluation needs beside the <see cref="Zone"/> itself, and no object of its own beyond that.</remarks>
 internal abstract class CompiledZone(Zone zone, double baseMarginMeters)
 {
+    // -1: the zone has no dwell (a long, not a long?, which would take twice the room).
+    readonly long _dwellMs = zone.Definition.DwellSeconds is int seconds and >= 0 ? seconds * 1000L : -1;
+
     public Zone Zone { get; } = zone;
 
-    public Guid Id { get; } = zone.Id;
+    public Guid Id => Zone.Id;
 
     /// <summary>max(fraction of the zone's size, the minimum margin): the accuracy-independent part of the margin.</summary>
     public double BaseMarginMeters { get; } = baseMarginMeters;
 
-    public long? DwellMs { get; } = zone.Definition.DwellSeconds is int seconds and >= 0 ? seconds * 1000L : null;
+    public long? DwellMs => _dwellMs >= 0 ? _dwellMs : null;
 
     /// <summary>The ping this zone was last looked at for, so the index candidates and the zones the user is in
     /// are each evaluated once per ping without a set.</summary>
@@ -61,8 +66,9 @@ internal sealed class CircleZone(Zone zone, GeofencingOptions options) : Compile
 
     // The circle's bounding box plus a metre of slack: a few comparisons that spare the trigonometry of
     // haversine for the zones of a plain scan (no index below IndexThreshold zones) that are nowhere near.
-    readonly Envelope _bounds = Expand(zone.Definition.Latitude, zone.Definition.Latitude,
-        zone.Definition.Longitude, zone.Definition.Longitude, zone.Definition.Radius + 1);
+    // Kept as four numbers rather than an Envelope: one object less per zone.
+    readonly BoundingBox _bounds = new(Expand(zone.Definition.Latitude, zone.Definition.Latitude,
+        zone.Definition.Longitude, zone.Definition.Longitude, zone.Definition.Radius + 1));
 
     public override Envelope IndexEnvelope(double slackMeters) =>
         Expand(_lat, _lat, _lon, _lon, _radius + slackMeters);
@@ -70,7 +76,7 @@ internal sealed class CircleZone(Zone zone, GeofencingOptions options) : Compile
     // Inward margin capped at half the radius: with a 10 m circle and a 50 m accuracy the full margin would make
     // the zone impossible to enter; the cap keeps the inner half of the circle enterable.
     public override bool ShouldEnter(double latitude, double longitude, double marginMeters) =>
-        _bounds.Intersects(longitude, latitude)
+        _bounds.Contains(longitude, latitude)
         && _radius - Geodesy.Haversine(_lat, _lon, latitude, longitude) >= Math.Min(marginMeters, _radius / 2);
 
     public override bool ShouldExit(double latitude, double longitude, double marginMeters) =>
@@ -293,4 +299,15 @@ internal sealed class PolygonZone : CompiledZone
 
         return sum / 2;
     }
+}
+
+/// <summary>An envelope's extent in degrees, as a value: the same test as <see cref="Envelope.Intersects(double, double)"/>.</summary>
+internal readonly struct BoundingBox(Envelope envelope)
+{
+    readonly double _minX = envelope.MinX;
+    readonly double _maxX = envelope.MaxX;
+    readonly double _minY = envelope.MinY;
+    readonly double _maxY = envelope.MaxY;
+
+    public bool Contains(double x, double y) => !(x > _maxX || x < _minX || y > _maxY || y < _minY);
 }
