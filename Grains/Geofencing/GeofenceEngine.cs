@@ -47,8 +47,9 @@ public sealed class GeofenceEngine(GeofencingOptions options)
     static readonly Comparison<DueDwell> ByDue = static (a, b) =>
         a.Due != b.Due ? a.Due.CompareTo(b.Due) : a.Zone.Id.CompareTo(b.Zone.Id);
 
-    readonly Dictionary<Guid, CompiledZone> _zones = [];
-    CompiledZone[] _scan = [];
+    readonly ZoneMap _zones = new();
+    // The map's own array while the index is fresh (every change to the map marks it stale): no second copy.
+    ArraySegment<CompiledZone> _scan = ArraySegment<CompiledZone>.Empty;
     STRtree<CompiledZone>? _tree;
     bool _indexStale = true;
     long _stamp;
@@ -88,7 +89,7 @@ public sealed class GeofenceEngine(GeofencingOptions options)
     public void Load(IEnumerable<Zone> zones)
     {
         ArgumentNullException.ThrowIfNull(zones);
-        _zones.Clear();
+        _zones.Clear(zones.TryGetNonEnumeratedCount(out var count) ? count : 0);
         foreach (var zone in zones)
         {
             _zones[zone.Id] = Compile(zone);
@@ -477,9 +478,9 @@ public sealed class GeofenceEngine(GeofencingOptions options)
             return;
         }
 
-        _scan = [.. _zones.Values];
+        _scan = _zones.Values;
         _tree = null;
-        if (_scan.Length >= IndexThreshold)
+        if (_scan.Count >= IndexThreshold)
         {
             var slack = Math.Max(options.MinMarginMeters, 10);
             var tree = new STRtree<CompiledZone>();
