@@ -370,8 +370,8 @@ public sealed class GeofenceEngine(GeofencingOptions options)
         {
             state.DwellFired = true;
             // No position at all (presence restored without a fix): the zone's own label point.
-            var lat = double.IsNaN(latitude) ? zone.Zone.Definition.Latitude : latitude;
-            var lon = double.IsNaN(longitude) ? zone.Zone.Definition.Longitude : longitude;
+            var lat = double.IsNaN(latitude) ? zone.Latitude : latitude;
+            var lon = double.IsNaN(longitude) ? zone.Longitude : longitude;
             Add(ref transitions, userId, zone, state.Visits, ActivityTypes.Dwell, due, lat, lon);
         }
 
@@ -381,10 +381,9 @@ public sealed class GeofenceEngine(GeofencingOptions options)
     static void Add(ref List<Transition>? transitions, Guid userId, CompiledZone zone, int visit, string type,
         long timestamp, double latitude, double longitude)
     {
-        var definition = zone.Zone.Definition;
-        var zoneEvent = new ZoneEvent(ActivityIds.For(userId, zone.Id, visit, type), zone.Id, definition.Title, type,
-            timestamp, latitude, longitude, definition.Icon, definition.NotificationText);
-        (transitions ??= []).Add(new Transition(zoneEvent, NotificationOptions.Pushes(definition.NotificationOption, type)));
+        var zoneEvent = new ZoneEvent(ActivityIds.For(userId, zone.Id, visit, type), zone.Id, zone.Title, type,
+            timestamp, latitude, longitude, zone.Icon, zone.NotificationText);
+        (transitions ??= []).Add(new Transition(zoneEvent, NotificationOptions.Pushes(zone.NotificationOption, type)));
     }
 
     /// <summary>Whether a ping may move presence: finite, accurate enough, and reachable from the last fix.</summary>
