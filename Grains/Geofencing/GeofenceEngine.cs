@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using NetTopologySuite.Geometries;
 using NetTopologySuite.Index;
 using NetTopologySuite.Index.Strtree;
@@ -80,6 +81,22 @@ public sealed class GeofenceEngine(GeofencingOptions options)
 
     /// <summary>How many zones are loaded.</summary>
     public int ZoneCount => _zones.Count;
+
+    /// <summary>The loaded zones, in no particular order.</summary>
+    public IEnumerable<Zone> Zones => _zones.Values.Select(static zone => zone.Zone);
+
+    /// <summary>The loaded zone with this id, as it was given to <see cref="Load"/> or <see cref="Upsert"/>.</summary>
+    public bool TryGetZone(Guid zoneId, [NotNullWhen(true)] out Zone? zone)
+    {
+        if (_zones.TryGetValue(zoneId, out var compiled))
+        {
+            zone = compiled.Zone;
+            return true;
+        }
+
+        zone = null;
+        return false;
+    }
 
     /// <summary>Compiles a zone definition, or throws <see cref="DomainValidationException"/> with details
     /// (self-intersecting polygon, ...). Used before a zone is stored.</summary>

@@ -23,7 +23,6 @@ public sealed partial class UserGrain(
     const string DwellReminder = "dwell";
 
     readonly GeofenceEngine _engine = new(options.Value);
-    readonly Dictionary<Guid, Zone> _zones = [];
     IGrainTimer? _dwellTimer;
     bool _dwellReminderRegistered;
     bool _highWaterMarkDirty;
@@ -38,14 +37,9 @@ public sealed partial class UserGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         var zones = await zoneStore.LoadLiveZonesAsync(UserId, cancellationToken);
-        foreach (var zone in zones)
-        {
-            _zones[zone.Id] = zone;
-        }
-
         _engine.Load(zones);
         // A zone deleted while this grain was not active may still be in presence: forget it silently.
-        foreach (var zoneId in presence.State.Zones.Keys.Where(id => !_zones.ContainsKey(id)).ToList())
+        foreach (var zoneId in presence.State.Zones.Keys.Where(id => !_engine.TryGetZone(id, out _)).ToList())
         {
             presence.State.Zones.Remove(zoneId);
         }
@@ -111,13 +105,12 @@ public sealed partial class UserGrain(
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         var zone = new Zone(Guid.CreateVersion7(), UserId, definition, ImageUrl: null, CreatedAt: now, UpdatedAt: now);
         await zoneStore.InsertAsync(zone);
-        _zones[zone.Id] = zone;
         _engine.Upsert(zone);
         LogZoneCreated(zone.Id, UserId);
         return zone;
     }
 
-    public Task<Zone?> GetZone(Guid zoneId) => Task.FromResult(_zones.GetValueOrDefault(zoneId));
+    public Task<Zone?> GetZone(Guid zoneId) => Task.FromResult(_engine.TryGetZone(zoneId, out var zone) ? zone : null);
 
     public Task<ZonePage> ListZones(int page, int limit)
     {
@@ -127,16 +120,16 @@ public sealed partial class UserGrain(
                 [new ErrorDetail(page < 1 ? "page" : "limit", "must be at least 1")]);
         }
 
-        var items = _zones.Values
+        var items = _engine.Zones
             .OrderByDescending(z => z.CreatedAt).ThenByDescending(z => z.Id)
             .Skip((int)Math.Min((long)(page - 1) * limit, int.MaxValue)).Take(limit)
             .ToList();
-        return Task.FromResult(new ZonePage(items, _zones.Count));
+        return Task.FromResult(new ZonePage(items, _engine.ZoneCount));
     }
 
     public async Task<Zone?> UpdateZone(Guid zoneId, ZoneDefinition definition)
     {
-        if (!_zones.TryGetValue(zoneId, out var current))
+        if (!_engine.TryGetZone(zoneId, out var current))
         {
             return null;
         }
@@ -144,7 +137,6 @@ public sealed partial class UserGrain(
         GeofenceEngine.Validate(definition);
         var zone = current with { Definition = definition, UpdatedAt = clock.GetUtcNow().ToUnixTimeMilliseconds() };
         await zoneStore.UpdateAsync(zone);
-        _zones[zoneId] = zone;
         _engine.Upsert(zone);
         LogZoneUpdated(zoneId, UserId);
         await ScheduleDwell();
@@ -153,13 +145,12 @@ public sealed partial class UserGrain(
 
     public async Task<bool> DeleteZone(Guid zoneId)
     {
-        if (!_zones.ContainsKey(zoneId))
+        if (!_engine.TryGetZone(zoneId, out _))
         {
             return false;
         }
 
         await zoneStore.SoftDeleteAsync(UserId, zoneId, clock.GetUtcNow().ToUnixTimeMilliseconds());
-        _zones.Remove(zoneId);
         var wasTracked = presence.State.Zones.ContainsKey(zoneId);
         _engine.Remove(zoneId, presence.State);
         if (wasTracked)
