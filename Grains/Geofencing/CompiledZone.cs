@@ -6,16 +6,76 @@ namespace Zones.Geofencing;
 
 /// <summary>A zone turned into something cheap to test a point against, with the hysteresis rule of its shape.
 /// Not thread-safe: an engine belongs to one grain.</summary>
-internal abstract class CompiledZone(Zone zone, double baseMarginMeters)
+/// <remarks>A silo holds one per zone of every active user (ten million for a million users), so it is the only
+/// object a circle costs: the stored zone's fields are kept here flat, and <see cref="Zone"/> rebuilds the record
+/// (and its definition) when a caller asks for it, which is rare next to the pings that only read the fields.</remarks>
+internal abstract class CompiledZone
 {
-    public Zone Zone { get; } = zone;
+    readonly Guid _userId;
+    readonly string? _address;
+    readonly string? _color;
+    readonly string? _description;
+    readonly string? _imageUrl;
+    readonly long _createdAt;
+    readonly long _updatedAt;
+    readonly int _dwellSeconds;
+    readonly bool _hasDwellSeconds;
 
-    public Guid Id { get; } = zone.Id;
+    protected CompiledZone(Zone zone, double baseMarginMeters)
+    {
+        var definition = zone.Definition;
+        Id = zone.Id;
+        _userId = zone.UserId;
+        Title = definition.Title;
+        _address = definition.Address;
+        Latitude = definition.Latitude;
+        Longitude = definition.Longitude;
+        Radius = definition.Radius;
+        Icon = definition.Icon;
+        _color = definition.Color;
+        _description = definition.Description;
+        NotificationOption = definition.NotificationOption;
+        NotificationText = definition.NotificationText;
+        _hasDwellSeconds = definition.DwellSeconds.HasValue;
+        _dwellSeconds = definition.DwellSeconds.GetValueOrDefault();
+        _imageUrl = zone.ImageUrl;
+        _createdAt = zone.CreatedAt;
+        _updatedAt = zone.UpdatedAt;
+        BaseMarginMeters = baseMarginMeters;
+    }
+
+    /// <summary>The zone as it was given (an equal record, built on each call).</summary>
+    public Zone Zone => new(Id, _userId,
+        new ZoneDefinition(Title, _address, Latitude, Longitude, Radius, PolygonCoordinates, Icon, _color, _description,
+            NotificationOption, NotificationText, _hasDwellSeconds ? _dwellSeconds : null),
+        _imageUrl, _createdAt, _updatedAt);
+
+    public Guid Id { get; }
+
+    public string Title { get; }
+
+    /// <summary>A circle's centre, or a polygon's label point.</summary>
+    public double Latitude { get; }
+
+    /// <inheritdoc cref="Latitude"/>
+    public double Longitude { get; }
+
+    /// <summary>A circle's radius in metres (a polygon ignores it).</summary>
+    public double Radius { get; }
+
+    public string? Icon { get; }
+
+    public string NotificationOption { get; }
+
+    public string NotificationText { get; }
+
+    /// <summary>A polygon's rings as given; null for a circle.</summary>
+    protected virtual PolygonCoordinates? PolygonCoordinates => null;
 
     /// <summary>max(fraction of the zone's size, the minimum margin): the accuracy-independent part of the margin.</summary>
-    public double BaseMarginMeters { get; } = baseMarginMeters;
+    public double BaseMarginMeters { get; }
 
-    public long? DwellMs { get; } = zone.Definition.DwellSeconds is int seconds and >= 0 ? seconds * 1000L : null;
+    public long? DwellMs => _hasDwellSeconds && _dwellSeconds >= 0 ? _dwellSeconds * 1000L : null;
 
     /// <summary>The ping this zone was last looked at for, so the index candidates and the zones the user is in
     /// are each evaluated once per ping without a set.</summary>
@@ -55,26 +115,23 @@ internal abstract class CompiledZone(Zone zone, double baseMarginMeters)
 internal sealed class CircleZone(Zone zone, GeofencingOptions options) : CompiledZone(
     zone, Math.Max(options.RadiusMarginFraction * zone.Definition.Radius, options.MinMarginMeters))
 {
-    readonly double _lat = zone.Definition.Latitude;
-    readonly double _lon = zone.Definition.Longitude;
-    readonly double _radius = zone.Definition.Radius;
-
     // The circle's bounding box plus a metre of slack: a few comparisons that spare the trigonometry of
     // haversine for the zones of a plain scan (no index below IndexThreshold zones) that are nowhere near.
-    readonly Envelope _bounds = Expand(zone.Definition.Latitude, zone.Definition.Latitude,
-        zone.Definition.Longitude, zone.Definition.Longitude, zone.Definition.Radius + 1);
+    // Kept as four numbers rather than an Envelope: one object less per zone.
+    readonly BoundingBox _bounds = new(Expand(zone.Definition.Latitude, zone.Definition.Latitude,
+        zone.Definition.Longitude, zone.Definition.Longitude, zone.Definition.Radius + 1));
 
     public override Envelope IndexEnvelope(double slackMeters) =>
-        Expand(_lat, _lat, _lon, _lon, _radius + slackMeters);
+        Expand(Latitude, Latitude, Longitude, Longitude, Radius + slackMeters);
 
     // Inward margin capped at half the radius: with a 10 m circle and a 50 m accuracy the full margin would make
     // the zone impossible to enter; the cap keeps the inner half of the circle enterable.
     public override bool ShouldEnter(double latitude, double longitude, double marginMeters) =>
-        _bounds.Intersects(longitude, latitude)
-        && _radius - Geodesy.Haversine(_lat, _lon, latitude, longitude) >= Math.Min(marginMeters, _radius / 2);
+        _bounds.Contains(longitude, latitude)
+        && Radius - Geodesy.Haversine(Latitude, Longitude, latitude, longitude) >= Math.Min(marginMeters, Radius / 2);
 
     public override bool ShouldExit(double latitude, double longitude, double marginMeters) =>
-        Geodesy.Haversine(_lat, _lon, latitude, longitude) - _radius >= marginMeters;
+        Geodesy.Haversine(Latitude, Longitude, latitude, longitude) - Radius >= marginMeters;
 }
 
 /// <summary>A GeoJSON polygon (holes allowed) in lon/lat degrees. Containment is planar in degrees, as GeoJSON
@@ -96,6 +153,7 @@ internal sealed class PolygonZone : CompiledZone
         : base(zone, Math.Max(options.RadiusMarginFraction * equivalentRadius, options.MinMarginMeters))
     {
         _polygon = polygon;
+        PolygonCoordinates = zone.Definition.Polygon;
         // Large polygons: the indexed locator a PreparedGeometryFactory polygon uses for Contains(point), called
         // directly with a reused Coordinate (no Point per ping); it still allocates ~60 bytes per call. Small ones:
         // a plain crossing count over the rings is as fast and allocates nothing (measured in Zones.Benchmarks).
@@ -111,6 +169,8 @@ internal sealed class PolygonZone : CompiledZone
     public double EquivalentRadiusMeters { get; }
 
     public Polygon Polygon => _polygon;
+
+    protected override PolygonCoordinates? PolygonCoordinates { get; }
 
     public static PolygonZone Compile(Zone zone, GeofencingOptions options)
     {
@@ -293,4 +353,15 @@ internal sealed class PolygonZone : CompiledZone
 
         return sum / 2;
     }
+}
+
+/// <summary>An envelope's extent in degrees, as a value: the same test as <see cref="Envelope.Intersects(double, double)"/>.</summary>
+internal readonly struct BoundingBox(Envelope envelope)
+{
+    readonly double _minX = envelope.MinX;
+    readonly double _maxX = envelope.MaxX;
+    readonly double _minY = envelope.MinY;
+    readonly double _maxY = envelope.MaxY;
+
+    public bool Contains(double x, double y) => !(x > _maxX || x < _minX || y > _maxY || y < _minY);
 }

@@ -53,16 +53,17 @@ public sealed class GeofenceEngine(GeofencingOptions options)
     static readonly Comparison<DueDwell> ByDue = static (a, b) =>
         a.Due != b.Due ? a.Due.CompareTo(b.Due) : a.Zone.Id.CompareTo(b.Zone.Id);
 
-    readonly Dictionary<Guid, CompiledZone> _zones = [];
-    readonly Envelope _query = new();
-    readonly EnterCandidates _candidates = new();
-    readonly List<CompiledZone> _exits = [];
-    readonly List<DueDwell> _dwells = [];
-    CompiledZone[] _scan = [];
+    readonly ZoneMap _zones = new();
+    // The map's own array while the index is fresh (every change to the map marks it stale): no second copy.
+    ArraySegment<CompiledZone> _scan = ArraySegment<CompiledZone>.Empty;
     STRtree<CompiledZone>? _tree;
     bool _indexStale = true;
     long _stamp;
-    (long Timestamp, int Index)[] _order = [];
+
+    // Working space of one call, shared by every engine on the thread rather than held by each of a million
+    // users: every public method runs start to end without awaiting or calling into another engine, so one call
+    // at a time uses it per thread.
+    [ThreadStatic] static Scratch? t_scratch;
 
     // The last fix during a batch: written back to presence once per batch, so a ping allocates no Fix.
     bool _hasFix;
@@ -117,7 +118,7 @@ public sealed class GeofenceEngine(GeofencingOptions options)
         List<Guid>? gone = null;
         foreach (var zoneId in presence.Zones.Keys)
         {
-            if (!_zones.ContainsKey(zoneId))
+            if (!TryGetZone(zoneId, out _))
             {
                 (gone ??= []).Add(zoneId);
             }
@@ -144,7 +145,7 @@ public sealed class GeofenceEngine(GeofencingOptions options)
     public void Load(IEnumerable<Zone> zones)
     {
         ArgumentNullException.ThrowIfNull(zones);
-        _zones.Clear();
+        _zones.Clear(zones.TryGetNonEnumeratedCount(out var count) ? count : 0);
         foreach (var zone in zones)
         {
             _zones[zone.Id] = Compile(zone);
@@ -213,12 +214,7 @@ public sealed class GeofenceEngine(GeofencingOptions options)
         EnsureIndex();
 
         var count = pings.Count;
-        var sorted = IsSorted(pings);
-        if (!sorted)
-        {
-            SortOrder(pings);
-        }
-
+        var order = IsSorted(pings) ? null : SortOrder(pings);
         ReadFix(presence);
         var fixMoved = false;
         var highWaterMark = presence.HighWaterMark;
@@ -227,7 +223,7 @@ public sealed class GeofenceEngine(GeofencingOptions options)
         List<Transition>? transitions = null;
         for (var k = 0; k < count; k++)
         {
-            var ping = sorted ? pings[k] : pings[_order[k].Index];
+            var ping = order is null ? pings[k] : pings[order[k].Index];
             if (highWaterMark is long mark && ping.Timestamp <= mark)
             {
                 ignored++;
@@ -260,17 +256,18 @@ public sealed class GeofenceEngine(GeofencingOptions options)
     public IReadOnlyList<Transition> CollectDueDwells(Guid userId, UserPresence presence, long nowMs)
     {
         ArgumentNullException.ThrowIfNull(presence);
-        _dwells.Clear();
+        var dwells = Scratch.Shared.Dwells;
+        dwells.Clear();
         foreach (var (zoneId, state) in Inside(presence))
         {
             if (!state.DwellFired && _zones.TryGetValue(zoneId, out var zone)
                 && zone.DwellMs is long dwell && state.EnteredAt + dwell <= nowMs)
             {
-                _dwells.Add(new(state.EnteredAt + dwell, zone, state));
+                dwells.Add(new(state.EnteredAt + dwell, zone, state));
             }
         }
 
-        if (_dwells.Count == 0)
+        if (dwells.Count == 0)
         {
             return [];
         }
@@ -308,9 +305,12 @@ public sealed class GeofenceEngine(GeofencingOptions options)
         var usable = IsUsable(ping);
         var accuracy = ping.Accuracy is double a and > 0 ? a * options.AccuracyMarginFactor : 0;
         var stamp = ++_stamp;
-        _dwells.Clear();
-        _exits.Clear();
-        _candidates.Found.Clear();
+        var scratch = Scratch.Shared;
+        var dwells = scratch.Dwells;
+        var exits = scratch.Exits;
+        dwells.Clear();
+        exits.Clear();
+        scratch.Candidates.Found.Clear();
 
         // Zones the user is in: their due dwells, and whether this ping leaves them. The index is no help here:
         // a user far outside a zone must still leave it.
@@ -324,21 +324,21 @@ public sealed class GeofenceEngine(GeofencingOptions options)
             zone.Stamp = stamp;
             if (zone.DwellMs is long dwell && !state.DwellFired && state.EnteredAt + dwell <= t)
             {
-                _dwells.Add(new(state.EnteredAt + dwell, zone, state));
+                dwells.Add(new(state.EnteredAt + dwell, zone, state));
             }
 
             if (usable && zone.ShouldExit(ping.Latitude, ping.Longitude, Math.Max(accuracy, zone.BaseMarginMeters)))
             {
-                _exits.Add(zone);
+                exits.Add(zone);
             }
         }
 
         if (usable)
         {
-            FindEnters(ping.Latitude, ping.Longitude, accuracy, stamp);
+            FindEnters(scratch, ping.Latitude, ping.Longitude, accuracy, stamp);
         }
 
-        if (_dwells.Count > 0)
+        if (dwells.Count > 0)
         {
             // Due before this ping: the user was last seen at the last fix (the ping itself if there is none).
             EmitDwells(userId, _hasFix ? _fixLatitude : ping.Latitude, _hasFix ? _fixLongitude : ping.Longitude,
@@ -355,10 +355,10 @@ public sealed class GeofenceEngine(GeofencingOptions options)
         _fixLongitude = ping.Longitude;
         _fixTimestamp = t;
 
-        if (_exits.Count > 0)
+        if (exits.Count > 0)
         {
-            _exits.Sort(ById);
-            foreach (var zone in _exits)
+            exits.Sort(ById);
+            foreach (var zone in exits)
             {
                 var state = presence.Zones[zone.Id];
                 state.Inside = false;
@@ -367,7 +367,7 @@ public sealed class GeofenceEngine(GeofencingOptions options)
             }
         }
 
-        var enters = _candidates.Found;
+        var enters = scratch.Candidates.Found;
         if (enters.Count > 0)
         {
             enters.Sort(ById);
@@ -402,49 +402,50 @@ public sealed class GeofenceEngine(GeofencingOptions options)
         return true;
     }
 
-    void FindEnters(double latitude, double longitude, double accuracy, long stamp)
+    void FindEnters(Scratch scratch, double latitude, double longitude, double accuracy, long stamp)
     {
-        _candidates.Reset(latitude, longitude, accuracy, stamp);
+        var candidates = scratch.Candidates;
+        candidates.Reset(latitude, longitude, accuracy, stamp);
         if (_tree is null)
         {
             foreach (var zone in _scan)
             {
-                _candidates.VisitItem(zone);
+                candidates.VisitItem(zone);
             }
         }
         else
         {
-            _query.Init(longitude, longitude, latitude, latitude);
-            _tree.Query(_query, _candidates);
+            scratch.Query.Init(longitude, longitude, latitude, latitude);
+            _tree.Query(scratch.Query, candidates);
         }
     }
 
-    void EmitDwells(Guid userId, double latitude, double longitude, ref List<Transition>? transitions)
+    static void EmitDwells(Guid userId, double latitude, double longitude, ref List<Transition>? transitions)
     {
-        if (_dwells.Count > 1)
+        var dwells = Scratch.Shared.Dwells;
+        if (dwells.Count > 1)
         {
-            _dwells.Sort(ByDue);
+            dwells.Sort(ByDue);
         }
 
-        foreach (var (due, zone, state) in _dwells)
+        foreach (var (due, zone, state) in dwells)
         {
             state.DwellFired = true;
             // No position at all (presence restored without a fix): the zone's own label point.
-            var lat = double.IsNaN(latitude) ? zone.Zone.Definition.Latitude : latitude;
-            var lon = double.IsNaN(longitude) ? zone.Zone.Definition.Longitude : longitude;
+            var lat = double.IsNaN(latitude) ? zone.Latitude : latitude;
+            var lon = double.IsNaN(longitude) ? zone.Longitude : longitude;
             Add(ref transitions, userId, zone, state.Visits, ActivityTypes.Dwell, due, lat, lon);
         }
 
-        _dwells.Clear();
+        dwells.Clear();
     }
 
     static void Add(ref List<Transition>? transitions, Guid userId, CompiledZone zone, int visit, string type,
         long timestamp, double latitude, double longitude)
     {
-        var definition = zone.Zone.Definition;
-        var zoneEvent = new ZoneEvent(ActivityIds.For(userId, zone.Id, visit, type), zone.Id, definition.Title, type,
-            timestamp, latitude, longitude, definition.Icon, definition.NotificationText);
-        (transitions ??= []).Add(new Transition(zoneEvent, NotificationOptions.Pushes(definition.NotificationOption, type)));
+        var zoneEvent = new ZoneEvent(ActivityIds.For(userId, zone.Id, visit, type), zone.Id, zone.Title, type,
+            timestamp, latitude, longitude, zone.Icon, zone.NotificationText);
+        (transitions ??= []).Add(new Transition(zoneEvent, NotificationOptions.Pushes(zone.NotificationOption, type)));
     }
 
     /// <summary>Whether a ping may move presence: finite, accurate enough, and reachable from the last fix or
@@ -546,19 +547,22 @@ public sealed class GeofenceEngine(GeofencingOptions options)
 
     /// <summary>Stable order by timestamp: (timestamp, original index) pairs, so among equal timestamps the
     /// first sent is the one evaluated.</summary>
-    void SortOrder(IReadOnlyList<Ping> pings)
+    static (long Timestamp, int Index)[] SortOrder(IReadOnlyList<Ping> pings)
     {
-        if (_order.Length < pings.Count)
+        var scratch = Scratch.Shared;
+        if (scratch.Order.Length < pings.Count)
         {
-            _order = new (long, int)[pings.Count];
+            scratch.Order = new (long, int)[pings.Count];
         }
 
+        var order = scratch.Order;
         for (var i = 0; i < pings.Count; i++)
         {
-            _order[i] = (pings[i].Timestamp, i);
+            order[i] = (pings[i].Timestamp, i);
         }
 
-        Array.Sort(_order, 0, pings.Count);
+        Array.Sort(order, 0, pings.Count);
+        return order;
     }
 
     CompiledZone Compile(Zone zone) =>
@@ -575,9 +579,9 @@ public sealed class GeofenceEngine(GeofencingOptions options)
             return;
         }
 
-        _scan = [.. _zones.Values];
+        _scan = _zones.Values;
         _tree = null;
-        if (_scan.Length >= IndexThreshold)
+        if (_scan.Count >= IndexThreshold)
         {
             var slack = Math.Max(options.MinMarginMeters, 10);
             var tree = new STRtree<CompiledZone>();
@@ -594,6 +598,18 @@ public sealed class GeofenceEngine(GeofencingOptions options)
     }
 
     readonly record struct DueDwell(long Due, CompiledZone Zone, ZoneVisitState State);
+
+    /// <summary>The lists and buffers one evaluation works in; see <see cref="t_scratch"/>.</summary>
+    sealed class Scratch
+    {
+        public static Scratch Shared => t_scratch ??= new();
+
+        public Envelope Query { get; } = new();
+        public EnterCandidates Candidates { get; } = new();
+        public List<CompiledZone> Exits { get; } = [];
+        public List<DueDwell> Dwells { get; } = [];
+        public (long Timestamp, int Index)[] Order { get; set; } = [];
+    }
 
     /// <summary>Collects the zones a ping enters; used both as the STRtree visitor and for the plain scan.</summary>
     sealed class EnterCandidates : IItemVisitor<CompiledZone>

@@ -21,6 +21,13 @@ public sealed class OrleansSettings
     public int GatewayPort { get; set; } = 30000;
     /// <summary>The address other silos and clients reach this silo on.</summary>
     public string AdvertisedIP { get; set; } = "127.0.0.1";
+
+    /// <summary>How long a grain (a user) may stay idle (no call, no reminder) before it is deactivated and its
+    /// memory freed; its next call activates it again from PostgreSQL (two reads). Long enough that a phone
+    /// pinging every few minutes stays in memory, short enough that users who stopped moving leave.</summary>
+    public TimeSpan GrainCollectionAge { get; set; } = DefaultGrainCollectionAge;
+
+    public static readonly TimeSpan DefaultGrainCollectionAge = TimeSpan.FromHours(2);
 }
 
 public static class SiloHostExtensions
@@ -51,6 +58,7 @@ public static class SiloHostExtensions
             });
             silo.AddZonesStorage(postgres);
             silo.Configure<ClusterMembershipOptions>(ConfigureFastFailureDetection);
+            silo.Configure<GrainCollectionOptions>(o => o.CollectionAge = settings.GrainCollectionAge);
         });
         return builder;
     }

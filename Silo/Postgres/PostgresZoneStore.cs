@@ -11,6 +11,9 @@ namespace Zones.Silo.Postgres;
 /// geography polygon for spatial queries.</summary>
 public sealed class PostgresZoneStore(NpgsqlDataSource dataSource) : IZoneStore
 {
+    // Zones read here live as long as their user's grain: repeated strings share one instance per silo.
+    readonly StringPool _strings = new();
+
     internal const string Columns = """
         id, user_id, title, address, latitude, longitude, radius, polygon_geojson::text, icon, color,
         description, notification_option, notification_text, dwell_seconds, image_url, created_at, updated_at
@@ -32,7 +35,7 @@ public sealed class PostgresZoneStore(NpgsqlDataSource dataSource) : IZoneStore
         var zones = new List<Zone>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            zones.Add(ReadZone(reader));
+            zones.Add(ReadZone(reader, _strings));
         }
         return zones;
     }
@@ -113,26 +116,29 @@ public sealed class PostgresZoneStore(NpgsqlDataSource dataSource) : IZoneStore
     private static NpgsqlParameter Text(string name, string? value) =>
         new(name, NpgsqlDbType.Text) { Value = (object?)value ?? DBNull.Value };
 
-    internal static Zone ReadZone(NpgsqlDataReader r)
+    /// <summary>Reads a zone row; <paramref name="strings"/> shares repeated strings among the zones a silo holds.</summary>
+    internal static Zone ReadZone(NpgsqlDataReader r, StringPool? strings = null)
     {
         string? Nullable(int ordinal) => r.IsDBNull(ordinal) ? null : r.GetString(ordinal);
+        string Share(string value) => strings?.Share(value) ?? value;
+        string? ShareOrNull(string? value) => value is null ? null : Share(value);
 
         var rings = r.IsDBNull(7)
             ? null
             : JsonSerializer.Deserialize<List<List<double[]>>>(r.GetString(7))
               ?? throw new InvalidOperationException("A zone's polygon_geojson is not a ring list.");
         var definition = new ZoneDefinition(
-            Title: r.GetString(2),
+            Title: Share(r.GetString(2)),
             Address: Nullable(3),
             Latitude: r.GetDouble(4),
             Longitude: r.GetDouble(5),
             Radius: r.GetDouble(6),
             Polygon: rings is null ? null : new PolygonCoordinates(rings.Select(ring => (IReadOnlyList<double[]>)ring).ToList()),
-            Icon: Nullable(8),
-            Color: Nullable(9),
+            Icon: ShareOrNull(Nullable(8)),
+            Color: ShareOrNull(Nullable(9)),
             Description: Nullable(10),
-            NotificationOption: r.GetString(11),
-            NotificationText: r.GetString(12),
+            NotificationOption: Share(r.GetString(11)),
+            NotificationText: Share(r.GetString(12)),
             DwellSeconds: r.IsDBNull(13) ? null : r.GetInt32(13));
         return new Zone(
             Id: r.GetGuid(0),
