@@ -10,21 +10,25 @@ public static class EdgeExtensions
     public static WebApplicationBuilder AddZonesEdge(this WebApplicationBuilder builder)
     {
         builder.Services.ConfigureHttpJsonOptions(o => ZonesJson.Apply(o.SerializerOptions));
+        builder.AddZonesSecurity();
         return builder;
     }
 
-    /// <summary>The middleware, outermost first: request id (so everything below logs and answers with it),
+    /// <summary>The middleware, outermost first: forwarded headers, HSTS and HTTPS redirect (outside
+    /// Development), request id (so everything below logs and answers with it),
     /// request logging, the exception handler, status-code pages (404/405/... without a body get the
-    /// envelope), routing, HTTP metrics (after routing, to label by route), authentication, the user id
+    /// envelope), routing, CORS, HTTP metrics (after routing, to label by route), authentication, the user id
     /// on log lines, authorization.</summary>
     public static WebApplication UseZonesEdge(this WebApplication app)
     {
+        app.UseZonesTransportSecurity();
         app.UseMiddleware<RequestIdMiddleware>();
         app.UseZonesRequestLogging();
         app.UseMiddleware<ErrorHandlingMiddleware>();
         app.UseStatusCodePages(context => ErrorResponses.WriteAsync(context.HttpContext, context.HttpContext.Response.StatusCode,
             ApiErrors.ForStatus(context.HttpContext.Response.StatusCode, context.HttpContext.Request.Method, context.HttpContext.Request.Path)));
         app.UseRouting();
+        app.UseZonesCors();
         app.UseHttpMetrics();
         app.UseAuthentication();
         app.Use(static async (context, next) =>

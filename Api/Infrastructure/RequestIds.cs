@@ -29,7 +29,8 @@ public static partial class RequestIds
     private static partial Regex Pattern();
 }
 
-/// <summary>Gives every request its id: echoed on the answer, on every log line, and carried to the silos.</summary>
+/// <summary>Gives every request its id: echoed on the answer, on every log line, and carried to the silos.
+/// Also puts the <see cref="SecurityHeaders"/> on every answer.</summary>
 internal sealed class RequestIdMiddleware(RequestDelegate next)
 {
     public async Task InvokeAsync(HttpContext context)
@@ -41,6 +42,8 @@ internal sealed class RequestIdMiddleware(RequestDelegate next)
         {
             var http = (HttpContext)state;
             http.Response.Headers[RequestIds.HeaderName] = http.TraceIdentifier;
+            // Same callback, so the hot path registers one: the security headers also survive the error handler.
+            SecurityHeaders.Apply(http.Response.Headers);
             return Task.CompletedTask;
         }, context);
 

@@ -6,7 +6,8 @@ using StackExchange.Redis;
 
 namespace Zones.Api.Operations;
 
-/// <summary>One dependency's state. <c>skipped</c> means it is not configured on this node (a test host).</summary>
+/// <summary>One dependency's state. <c>skipped</c> means it is not configured on this node (a test host).
+/// <c>error</c> is one of a few fixed phrases, never exception text: /health is public, the log has the detail.</summary>
 public sealed record HealthCheck(
     string Status,
     double LatencyMs,
@@ -15,6 +16,8 @@ public sealed record HealthCheck(
     public const string Ok = "ok";
     public const string Failed = "failed";
     public const string Skipped = "skipped";
+    public const string TimedOut = "timeout";
+    public const string Unreachable = "unreachable";
 
     [JsonIgnore]
     public bool Passes => Status is Ok or Skipped;
@@ -35,7 +38,8 @@ public sealed record HealthReport(string Status, long Timestamp, double Uptime, 
 
 /// <summary>Probes the node's dependencies in parallel, each within <see cref="Timeout"/>.
 /// The database probe is the only PostgreSQL use outside Orleans' clustering.</summary>
-public sealed class HealthProbe(IServiceProvider services, TimeProvider time, RedisConnection redis) : IDisposable
+public sealed partial class HealthProbe(IServiceProvider services, TimeProvider time, RedisConnection redis,
+    ILogger<HealthProbe> logger) : IDisposable
 {
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(3);
 
@@ -44,9 +48,9 @@ public sealed class HealthProbe(IServiceProvider services, TimeProvider time, Re
 
     public async Task<HealthReport> CheckAsync(CancellationToken cancellationToken)
     {
-        var database = Measure(CheckDatabase, cancellationToken);
-        var cache = Measure(CheckRedis, cancellationToken);
-        var cluster = Measure(CheckCluster, cancellationToken);
+        var database = Measure("database", CheckDatabase, cancellationToken);
+        var cache = Measure("redis", CheckRedis, cancellationToken);
+        var cluster = Measure("cluster", CheckCluster, cancellationToken);
         var checks = new HealthChecks(await database, await cache, await cluster);
         return HealthReport.From(checks, time.GetUtcNow(), time.GetElapsedTime(_started));
     }
@@ -105,7 +109,8 @@ public sealed class HealthProbe(IServiceProvider services, TimeProvider time, Re
     }
 
     /// <summary>Runs a probe; false from it means "not configured here" (skipped).</summary>
-    private async Task<HealthCheck> Measure(Func<CancellationToken, Task<bool>> probe, CancellationToken cancellationToken)
+    private async Task<HealthCheck> Measure(string name, Func<CancellationToken, Task<bool>> probe,
+        CancellationToken cancellationToken)
     {
         var start = time.GetTimestamp();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -117,13 +122,21 @@ public sealed class HealthProbe(IServiceProvider services, TimeProvider time, Re
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return new HealthCheck(HealthCheck.Failed, Elapsed(start), $"no answer within {Timeout.TotalSeconds:0} s");
+            LogTimedOut(name, Timeout.TotalSeconds);
+            return new HealthCheck(HealthCheck.Failed, Elapsed(start), HealthCheck.TimedOut);
         }
         catch (Exception exception)
         {
-            return new HealthCheck(HealthCheck.Failed, Elapsed(start), $"{exception.GetType().Name}: {exception.Message}");
+            LogFailed(exception, name);
+            return new HealthCheck(HealthCheck.Failed, Elapsed(start), HealthCheck.Unreachable);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Health check {Check} failed")]
+    private partial void LogFailed(Exception exception, string check);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Health check {Check} had no answer within {Seconds} s")]
+    private partial void LogTimedOut(string check, double seconds);
 
     private double Elapsed(long start) => Math.Round(time.GetElapsedTime(start).TotalMilliseconds, 1);
 }

@@ -28,6 +28,23 @@ public sealed class OrleansSettings
     public TimeSpan GrainCollectionAge { get; set; } = DefaultGrainCollectionAge;
 
     public static readonly TimeSpan DefaultGrainCollectionAge = TimeSpan.FromHours(2);
+
+    /// <summary>The address the silo and gateway ports are bound to; empty means <see cref="AdvertisedIP"/>.
+    /// Never all interfaces by default: the silo network carries no authentication.</summary>
+    public string? ListenIP { get; set; }
+
+    /// <summary>Binds both Orleans ports to <see cref="ListenIP"/> (or the advertised address), never to
+    /// 0.0.0.0 unless an operator asks for it explicitly.</summary>
+    public void ApplyTo(EndpointOptions endpoints)
+    {
+        var advertised = IPAddress.Parse(AdvertisedIP);
+        var listen = string.IsNullOrWhiteSpace(ListenIP) ? advertised : IPAddress.Parse(ListenIP);
+        endpoints.AdvertisedIPAddress = advertised;
+        endpoints.SiloPort = SiloPort;
+        endpoints.GatewayPort = GatewayPort;
+        endpoints.SiloListeningEndpoint = new IPEndPoint(listen, SiloPort);
+        endpoints.GatewayListeningEndpoint = new IPEndPoint(listen, GatewayPort);
+    }
 }
 
 public static class SiloHostExtensions
@@ -49,8 +66,7 @@ public static class SiloHostExtensions
                 o.ClusterId = settings.ClusterId;
                 o.ServiceId = settings.ServiceId;
             });
-            silo.ConfigureEndpoints(IPAddress.Parse(settings.AdvertisedIP), settings.SiloPort, settings.GatewayPort,
-                listenOnAnyHostAddress: true);
+            silo.Configure<EndpointOptions>(settings.ApplyTo);
             silo.UseAdoNetClustering(o =>
             {
                 o.Invariant = "Npgsql";

@@ -6,22 +6,27 @@ using StackExchange.Redis;
 namespace Zones.Silo.Observability;
 
 /// <summary>The silo's readiness: its database and Redis answer, and it is an active cluster member.</summary>
-public static class SiloHealth
+public static partial class SiloHealth
 {
     static readonly DateTimeOffset Started = Process.GetCurrentProcess().StartTime.ToUniversalTime();
 
+    static readonly TimeSpan Timeout = TimeSpan.FromSeconds(2);
+
+    /// <summary>Each check's status and latency; <c>error</c> is a fixed phrase (the body is readable by anyone who
+    /// reaches the port), the exception goes to the log.</summary>
     public static async Task<IResult> Ready(NpgsqlDataSource database, RedisProbe redis, ILocalSiloDetails silo,
-        ISiloStatusOracle oracle, CancellationToken cancellationToken)
+        ISiloStatusOracle oracle, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
+        var logger = loggers.CreateLogger(typeof(SiloHealth).FullName!);
         var checks = new Dictionary<string, HealthCheckResult>
         {
-            ["database"] = await Probe(async () =>
+            ["database"] = await Probe("database", logger, async () =>
             {
                 await using var command = database.CreateCommand("SELECT 1");
                 await command.ExecuteScalarAsync(cancellationToken);
             }),
-            ["redis"] = await Probe(() => redis.PingAsync()),
-            ["cluster"] = await Probe(() => oracle.CurrentStatus == SiloStatus.Active
+            ["redis"] = await Probe("redis", logger, () => redis.PingAsync()),
+            ["cluster"] = await Probe("cluster", logger, () => oracle.CurrentStatus == SiloStatus.Active
                 ? Task.CompletedTask
                 : throw new InvalidOperationException($"silo {silo.SiloAddress} is {oracle.CurrentStatus}")),
         };
@@ -36,19 +41,31 @@ public static class SiloHealth
         return Results.Json(body, statusCode: healthy ? 200 : 503);
     }
 
-    static async Task<HealthCheckResult> Probe(Func<Task> check)
+    static async Task<HealthCheckResult> Probe(string name, ILogger logger, Func<Task> check)
     {
         var watch = Stopwatch.StartNew();
         try
         {
-            await check().WaitAsync(TimeSpan.FromSeconds(2));
+            await check().WaitAsync(Timeout);
             return new HealthCheckResult("ok", Math.Round(watch.Elapsed.TotalMilliseconds, 1), null);
         }
-        catch (Exception ex)
+        catch (TimeoutException)
         {
-            return new HealthCheckResult("failed", Math.Round(watch.Elapsed.TotalMilliseconds, 1), ex.Message);
+            LogTimedOut(logger, name, Timeout.TotalSeconds);
+            return new HealthCheckResult("failed", Math.Round(watch.Elapsed.TotalMilliseconds, 1), "timeout");
+        }
+        catch (Exception exception)
+        {
+            LogFailed(logger, exception, name);
+            return new HealthCheckResult("failed", Math.Round(watch.Elapsed.TotalMilliseconds, 1), "unreachable");
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Health check {Check} failed")]
+    static partial void LogFailed(ILogger logger, Exception exception, string check);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Health check {Check} had no answer within {Seconds} s")]
+    static partial void LogTimedOut(ILogger logger, string check, double seconds);
 
     /// <summary>One check, in the shape of API.md's <c>/health</c> (the Api's checks look the same).</summary>
     public sealed record HealthCheckResult(

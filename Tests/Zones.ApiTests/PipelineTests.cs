@@ -252,6 +252,8 @@ public sealed class PipelineTests(ApiHost host) : IClassFixture<ApiHost>
         var checks = response.Json.GetProperty("checks");
         Assert.Equal("skipped", checks.GetProperty("database").GetProperty("status").GetString());
         Assert.Equal("failed", checks.GetProperty("cluster").GetProperty("status").GetString());
+        // A fixed phrase, never the exception's type or message: /health is public.
+        Assert.Equal("unreachable", checks.GetProperty("cluster").GetProperty("error").GetString());
         Assert.Equal(["status", "latencyMs"], checks.GetProperty("database").EnumerateObject().Select(p => p.Name));
         Assert.Equal(503, (await Send(Get, "/health/ready")).Status);
     }

@@ -12,6 +12,40 @@ public sealed class AccountsAndInsightsTests(LocalCluster cluster) : IClassFixtu
     static readonly HttpMethod Post = HttpMethod.Post;
 
     [Fact]
+    public void No_node_port_listens_on_all_interfaces()
+    {
+        var listening = ListeningSockets();
+
+        var open = listening.Where(s => cluster.NodePorts.Contains(s.Port) && s.AnyAddress).ToList();
+        Assert.True(open.Count == 0, $"listening on all interfaces: {string.Join(", ", open)}");
+        Assert.All(cluster.OrleansPorts, port => Assert.Contains(listening, s => s.Port == port));
+    }
+
+    /// <summary>The TCP sockets in LISTEN state on this machine, from the kernel's tables.</summary>
+    static List<(int Port, bool AnyAddress)> ListeningSockets()
+    {
+        const string Listen = "0A";
+        var sockets = new List<(int, bool)>();
+        foreach (var table in new[] { "/proc/net/tcp", "/proc/net/tcp6" }.Where(File.Exists))
+        {
+            foreach (var line in File.ReadLines(table).Skip(1))
+            {
+                var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                if (fields.Length < 4 || fields[3] != Listen)
+                {
+                    continue;
+                }
+
+                var (address, port) = (fields[1][..fields[1].IndexOf(':')], fields[1][(fields[1].IndexOf(':') + 1)..]);
+                sockets.Add((Convert.ToInt32(port, 16), address.All(c => c == '0')));
+            }
+        }
+
+        Assert.NotEmpty(sockets);
+        return sockets;
+    }
+
+    [Fact]
     public async Task Refresh_rotates_and_a_replayed_token_ends_the_session_while_logout_ends_another()
     {
         using var client = new ZonesClient(cluster.ApiUrl);

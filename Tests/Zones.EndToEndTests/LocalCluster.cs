@@ -14,6 +14,7 @@ public sealed class LocalCluster : IAsyncLifetime
     readonly string _runDirectory = Directory.CreateTempSubdirectory("zones-e2e-").FullName;
     readonly List<NodeProcess> _silos = [];
     readonly List<NodeProcess> _apis = [];
+    readonly List<int> _ports = [];
     string _adminConnectionString = "";
     string _redis = "";
     string _signingKey = "";
@@ -51,6 +52,7 @@ public sealed class LocalCluster : IAsyncLifetime
     public async Task<Uri> StartApiAsync()
     {
         var url = new Uri($"http://127.0.0.1:{FreePort()}");
+        _ports.Add(url.Port);
         var api = NodeProcess.Start(_apis.Count == 0 ? "api" : $"api{_apis.Count + 1}", url, Program("Api", "Zones.Api.dll"),
             _runDirectory, CommonEnvironment(new() { ["ASPNETCORE_URLS"] = url.ToString().TrimEnd('/') }));
         _apis.Add(api);
@@ -66,11 +68,14 @@ public sealed class LocalCluster : IAsyncLifetime
         {
             var http = new Uri($"http://127.0.0.1:{FreePort()}");
             var name = $"silo{_silos.Count + 1}";
+            var (siloPort, gatewayPort) = (FreePort(), FreePort());
+            _ports.AddRange([http.Port, siloPort, gatewayPort]);
+            OrleansPorts.AddRange([siloPort, gatewayPort]);
             var process = NodeProcess.Start(name, http, Program("Silo", "Zones.Silo.dll"), _runDirectory, CommonEnvironment(new()
             {
                 ["ASPNETCORE_URLS"] = http.ToString().TrimEnd('/'),
-                ["Orleans__SiloPort"] = FreePort().ToString(),
-                ["Orleans__GatewayPort"] = FreePort().ToString(),
+                ["Orleans__SiloPort"] = siloPort.ToString(),
+                ["Orleans__GatewayPort"] = gatewayPort.ToString(),
                 ["Orleans__AdvertisedIP"] = "127.0.0.1",
             }));
             _silos.Add(process);
@@ -82,6 +87,12 @@ public sealed class LocalCluster : IAsyncLifetime
             await process.WaitUntilReadyAsync(url, TimeSpan.FromSeconds(120));
         }
     }
+
+    /// <summary>Every TCP port a node of this deployment was told to listen on (HTTP, silo, gateway).</summary>
+    public IReadOnlyList<int> NodePorts => _ports;
+
+    /// <summary>The silo-to-silo and gateway ports of every silo started so far.</summary>
+    public List<int> OrleansPorts { get; } = [];
 
     /// <summary>The HTTP endpoints (health, metrics) of the silos that run now.</summary>
     public IReadOnlyList<Uri> LiveSiloUrls => _silos.Where(s => s.IsRunning).Select(s => s.Url).ToList();

@@ -303,18 +303,24 @@ pg_psql() {
 
 # ----------------------------------------------------------------------------- Redis
 
-# redis_start DIR PORT PERSIST [LOGFILE]: writes DIR/redis.conf, starts a daemonized server.
+# redis_start DIR PORT PERSIST [LOGFILE] [PASSWORD]: writes DIR/redis.conf, starts a daemonized server.
 #   PERSIST=yes  append-only file in DIR (survives down/up); no  nothing on disk.
+#   PASSWORD     when given, clients must AUTH with it (requirepass); redis.conf is then 0600.
 redis_start() {
-  local dir="$1" port="$2" persist="$3" logfile="${4:-$1/redis.log}"
+  local dir="$1" port="$2" persist="$3" logfile="${4:-$1/redis.log}" password="${5:-}"
   mkdir -p "${dir}"
   local conf="${dir}/redis.conf" pidfile="${dir}/redis.pid"
   local pid
   pid="$(cat "${pidfile}" 2>/dev/null || true)"
   if pid_matches "${pid}" redis-server; then
     log "Redis already running (pid ${pid})"
+    if [[ -n "${password}" ]] && redis_ping "${port}" ""; then
+      # Started by an older up.sh without a password: require it from now on.
+      redis-cli -h 127.0.0.1 -p "${port}" CONFIG SET requirepass "${password}" >/dev/null
+    fi
     return 0
   fi
+  (umask 077; : >"${conf}")
   {
     echo "bind 127.0.0.1"
     echo "protected-mode yes"
@@ -324,6 +330,9 @@ redis_start() {
     echo "pidfile ${pidfile}"
     echo "logfile ${logfile}"
     echo "save \"\""
+    if [[ -n "${password}" ]]; then
+      echo "requirepass ${password}"
+    fi
     if [[ "${persist}" == "yes" ]]; then
       echo "appendonly yes"
     else
@@ -332,11 +341,12 @@ redis_start() {
   } >"${conf}"
   log "starting Redis on 127.0.0.1:${port} (dir ${dir})"
   redis-server "${conf}"
-  wait_for "Redis to answer PING on 127.0.0.1:${port}" 30 redis_ping "${port}"
+  wait_for "Redis to answer PING on 127.0.0.1:${port}" 30 redis_ping "${port}" "${password}"
 }
 
+# redis_ping PORT [PASSWORD]
 redis_ping() {
-  [[ "$(redis-cli -h 127.0.0.1 -p "$1" ping 2>/dev/null)" == "PONG" ]]
+  [[ "$(REDISCLI_AUTH="${2:-}" redis-cli -h 127.0.0.1 -p "$1" ping 2>/dev/null)" == "PONG" ]]
 }
 
 redis_stop() {

@@ -21,7 +21,7 @@
 # Environment overrides:
 #   ZONES_API_PORT      Api HTTP port (default: 5080 if free, else a free one; remembered)
 #   ZONES_SILOS         number of silos (default 2)
-#   ZONES_ENVIRONMENT   ASPNETCORE_ENVIRONMENT for the nodes (default Development)
+#   ZONES_ENVIRONMENT   ASPNETCORE_ENVIRONMENT for the nodes (default Production; --dev = Development)
 #   ZONES_READY_TIMEOUT seconds to wait for each node's /health/ready (default 120)
 #   ZONES_SKIP_BUILD=1  never build; start from the existing Release output
 #   ZONES_LOCAL_DIR     where the data lives (default <repo>/.local)
@@ -39,7 +39,13 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 SILOS="${ZONES_SILOS:-2}"
 [[ "${SILOS}" =~ ^[1-9][0-9]*$ ]] || die "ZONES_SILOS must be a positive number, got '${SILOS}'"
 READY_TIMEOUT="${ZONES_READY_TIMEOUT:-120}"
-ENVIRONMENT="${ZONES_ENVIRONMENT:-Development}"
+ENVIRONMENT="${ZONES_ENVIRONMENT:-Production}"
+for arg in "$@"; do
+  case "${arg}" in
+    --dev) ENVIRONMENT=Development ;;
+    *) die "unknown argument '${arg}' (only --dev: Development settings instead of Production)" ;;
+  esac
+done
 
 SILO_DIR="${REPO}/Silo/bin/Release/net10.0"
 API_DIR="${REPO}/Api/bin/Release/net10.0"
@@ -70,9 +76,14 @@ if [[ ! -f "${SECRETS}" ]]; then
     } >"${SECRETS}"
   )
 fi
+# Secrets added after a machine's secrets.env was first written are appended once.
+for secret in ZONES_API_DB_PASSWORD REDIS_PASSWORD; do
+  grep -q "^${secret}=" "${SECRETS}" || echo "${secret}=$(random_secret 24)" >>"${SECRETS}"
+done
 # shellcheck disable=SC1090
 source "${SECRETS}"
-: "${PG_SUPERUSER_PASSWORD:?missing in ${SECRETS}}" "${ZONES_DB_PASSWORD:?}" "${JWT_SIGNING_KEY:?}"
+: "${PG_SUPERUSER_PASSWORD:?missing in ${SECRETS}}" "${ZONES_DB_PASSWORD:?}" "${JWT_SIGNING_KEY:?}" \
+  "${ZONES_API_DB_PASSWORD:?}" "${REDIS_PASSWORD:?}"
 
 # -------------------------------------------------------------------------- state
 STATE="${LOCAL}/state.env"
@@ -183,17 +194,21 @@ export PGPASSWORD="${PG_SUPERUSER_PASSWORD}"
 # so a non-superuser silo's migration finds it (CREATE EXTENSION IF NOT EXISTS is then a
 # no-op). All idempotent: reruns change nothing but keep the password in step.
 log "ensuring role zones, database zones and the postgis extension"
-pg_psql "${PG_PORT}" postgres -v pw="${ZONES_DB_PASSWORD}" <<'SQL'
+pg_psql "${PG_PORT}" postgres -v pw="${ZONES_DB_PASSWORD}" -v api_pw="${ZONES_API_DB_PASSWORD}" <<'SQL'
 SELECT 'CREATE ROLE zones LOGIN' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'zones')\gexec
 ALTER ROLE zones LOGIN PASSWORD :'pw';
 SELECT 'CREATE DATABASE zones OWNER zones' WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'zones')\gexec
+SELECT 'CREATE ROLE zones_api LOGIN' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'zones_api')\gexec
+ALTER ROLE zones_api LOGIN PASSWORD :'api_pw';
+REVOKE ALL ON DATABASE zones FROM PUBLIC;
+GRANT CONNECT ON DATABASE zones TO zones, zones_api;
 SQL
 pg_psql "${PG_PORT}" zones -c "CREATE EXTENSION IF NOT EXISTS postgis;"
 postgis_version="$(pg_psql "${PG_PORT}" zones -Atc "SELECT extversion FROM pg_extension WHERE extname = 'postgis'")"
 log "database zones ready (PostGIS ${postgis_version})"
 
 # -------------------------------------------------------------------------- Redis
-redis_start "${REDIS_DIR}" "${REDIS_PORT}" yes "${LOGS}/redis.log"
+redis_start "${REDIS_DIR}" "${REDIS_PORT}" yes "${LOGS}/redis.log" "${REDIS_PASSWORD}"
 
 # -------------------------------------------------------------------------- build
 need_start=0
@@ -218,7 +233,7 @@ fi
 COMMON_ENV=(
   "ASPNETCORE_ENVIRONMENT=${ENVIRONMENT}"
   "ConnectionStrings__Postgres=Host=127.0.0.1;Port=${PG_PORT};Username=zones;Password=${ZONES_DB_PASSWORD};Database=zones"
-  "ConnectionStrings__Redis=127.0.0.1:${REDIS_PORT}"
+  "ConnectionStrings__Redis=127.0.0.1:${REDIS_PORT},password=${REDIS_PASSWORD}"
   "Orleans__ClusterId=zones-local"
   "Orleans__ServiceId=zones"
   "Jwt__SigningKey=${JWT_SIGNING_KEY}"
@@ -304,11 +319,23 @@ for ((i = 1; i <= SILOS; i++)); do
   wait_ready "silo-${i}" "http://127.0.0.1:${!http_var}" || failed=1
 done
 
+# The Api reads only Orleans' membership (its gateway list) and answers /health with SELECT 1: its role
+# zones_api may read the three tables that needs and nothing else. The silos' migrations created them.
+if [[ ${failed} -eq 0 ]]; then
+  log "granting zones_api read access to the Orleans membership tables"
+  pg_psql "${PG_PORT}" zones <<'SQL' || failed=1
+REVOKE CREATE ON SCHEMA public FROM PUBLIC;
+GRANT USAGE ON SCHEMA public TO zones_api;
+GRANT SELECT ON orleansquery, orleansmembershiptable, orleansmembershipversiontable TO zones_api;
+SQL
+fi
+
 if [[ ${failed} -eq 0 ]]; then
   if api_alive; then
     log "api already runs (pid $(pid_of api)): reused"
   else
-    start_node api "${API_DIR}" "${API_DLL}" "ASPNETCORE_URLS=http://127.0.0.1:${API_PORT}"
+    start_node api "${API_DIR}" "${API_DLL}" "ASPNETCORE_URLS=http://127.0.0.1:${API_PORT}" \
+      "ConnectionStrings__Postgres=Host=127.0.0.1;Port=${PG_PORT};Username=zones_api;Password=${ZONES_API_DB_PASSWORD};Database=zones"
   fi
   wait_ready api "http://127.0.0.1:${API_PORT}" || failed=1
 fi
@@ -325,7 +352,8 @@ Zones is up.
   Api:        http://127.0.0.1:${API_PORT}   (REST under /api/v1, SignalR hub /hubs/zones)
   Silos:      $(for ((i = 1; i <= SILOS; i++)); do v="SILO_${i}_HTTP_PORT"; printf 'http://127.0.0.1:%s ' "${!v}"; done)(health, /metrics)
   PostgreSQL: 127.0.0.1:${PG_PORT} database zones (passwords in ${SECRETS})
-  Redis:      127.0.0.1:${REDIS_PORT}
+  Redis:      127.0.0.1:${REDIS_PORT} (password in ${SECRETS})
+  Settings:   ${ENVIRONMENT}
   Stop:       ${HERE}/down.sh   (data stays; --purge deletes it)
   Logs:
 EOF

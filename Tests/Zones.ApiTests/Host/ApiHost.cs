@@ -7,7 +7,7 @@ namespace Zones.ApiTests.Host;
 
 /// <summary>The real Api (ZonesApiApp.Build) on an in-memory server, with a fake cluster client supplied the
 /// way a test host supplies its own: by registering an IClusterClient in the configure callback.</summary>
-public sealed class ApiHost : IAsyncLifetime
+public class ApiHost : IAsyncLifetime
 {
     private WebApplication? _app;
     private readonly InMemoryServer _server = new();
@@ -16,10 +16,13 @@ public sealed class ApiHost : IAsyncLifetime
 
     internal InMemoryServer Server => _server;
 
+    /// <summary>Settings a derived host adds, as command-line arguments (<c>--Section:Key=value</c>).</summary>
+    protected virtual string[] Settings => [];
+
     public async Task InitializeAsync()
     {
         _app = Zones.Api.ZonesApiApp.Build(
-            ["--Jwt:SigningKey=an-in-memory-test-key-of-enough-length", "--Serilog:MinimumLevel:Default=Warning"],
+            ["--Jwt:SigningKey=an-in-memory-test-key-of-enough-length", "--Serilog:MinimumLevel:Default=Warning", .. Settings],
             builder =>
             {
                 builder.Services.AddSingleton<IServer>(_server);

@@ -43,7 +43,8 @@ internal sealed class InMemoryServer : IServer
     }
 
     public async Task<TestResponse> SendAsync(HttpMethod method, string pathAndQuery, string? body = null,
-        string? contentType = "application/json", string? bearer = null, string? requestId = null)
+        string? contentType = "application/json", string? bearer = null, string? requestId = null,
+        IReadOnlyDictionary<string, string>? headers = null)
     {
         var process = _process ?? throw new InvalidOperationException("The app is not started");
         var queryAt = pathAndQuery.IndexOf('?');
@@ -74,6 +75,11 @@ internal sealed class InMemoryServer : IServer
         if (requestId is not null)
         {
             request.Headers["X-Request-ID"] = requestId;
+        }
+
+        foreach (var (name, value) in headers ?? new Dictionary<string, string>())
+        {
+            request.Headers[name] = value;
         }
 
         var response = new ResponseFeature();
