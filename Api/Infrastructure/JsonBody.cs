@@ -77,7 +77,7 @@ public static class JsonBody
         public void Release() => reader.AdvanceTo(Content.End);
     }
 
-    /// <summary>Parses a body that must be one JSON object.</summary>
+    /// <summary>Parses a body held in the request pipe (<see cref="ReadAsync"/>) that must be one JSON object.</summary>
     public static JsonElement ParseObject(in ReadOnlySequence<byte> utf8) =>
         ParseObject(utf8.IsSingleSegment ? utf8.First : utf8.ToArray());
 

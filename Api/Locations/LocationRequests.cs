@@ -13,8 +13,6 @@ public sealed record PingRequest(double Latitude, double Longitude, double? Accu
 /// <summary>The answer: how many pings were evaluated and ignored, and the (already stored) transitions.</summary>
 public sealed record LocationsResponse(int Accepted, int Ignored, IReadOnlyList<ZoneEvent> Events)
 {
-    public static LocationsResponse From(LocationReport report) => new(report.Accepted, report.Ignored, report.Events);
-
     /// <summary>Writes <c>{"success":true,"data":{...}}</c> for <paramref name="report"/> straight to the response,
     /// the same JSON <c>TypedResults.Ok(new Envelope&lt;LocationsResponse&gt;(...))</c> gives, without its detour.</summary>
     public static async Task WriteAsync(HttpResponse response, LocationReport report)

@@ -63,7 +63,7 @@ public sealed partial class UserGrain(
         {
             try
             {
-                await activityWriter.WriteAsync([], PresenceToSave(), cancellationToken);
+                await SavePresence(cancellationToken);
             }
             catch (Exception ex)
             {
@@ -214,9 +214,10 @@ public sealed partial class UserGrain(
         Publish(transitions);
     }
 
-    async Task SavePresence()
+    /// <summary>Presence alone (no transition): a deleted zone dropped, or the high-water mark on deactivation.</summary>
+    async Task SavePresence(CancellationToken cancellationToken = default)
     {
-        await activityWriter.WriteAsync([], PresenceToSave());
+        await activityWriter.WriteAsync([], PresenceToSave(), cancellationToken);
         _highWaterMarkDirty = false;
     }
 

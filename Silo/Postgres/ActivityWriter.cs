@@ -229,6 +229,27 @@ public sealed partial class ActivityWriter : IActivityWriter, IHostedService, IA
 
     private async Task<int> InsertAsync(List<PendingWrite> batch, int rows)
     {
+        // Activities and presence in one round trip and one transaction: a batch ends with a single Sync, so
+        // PostgreSQL runs its statements in one implicit transaction; all or nothing.
+        await using var connection = await _dataSource.OpenConnectionAsync();
+        await using var sql = new NpgsqlBatch(connection);
+        if (rows > 0)
+        {
+            sql.BatchCommands.Add(ActivitiesCommand(batch, rows));
+        }
+
+        if (PresenceCommand(batch) is { } presence)
+        {
+            sql.BatchCommands.Add(presence);
+        }
+
+        await sql.ExecuteNonQueryAsync();
+        return rows > 0 ? sql.BatchCommands[0].RecordsAffected : 0;
+    }
+
+    /// <summary>The insert of every activity in the batch, as one array per column.</summary>
+    private static NpgsqlBatchCommand ActivitiesCommand(List<PendingWrite> batch, int rows)
+    {
         var ids = new Guid[rows];
         var users = new Guid[rows];
         var zones = new Guid[rows];
@@ -262,29 +283,6 @@ public sealed partial class ActivityWriter : IActivityWriter, IHostedService, IA
             }
         }
 
-        // Activities and presence in one round trip and one transaction: a batch ends with a single Sync, so
-        // PostgreSQL runs its statements in one implicit transaction; all or nothing.
-        await using var connection = await _dataSource.OpenConnectionAsync();
-        await using var sql = new NpgsqlBatch(connection);
-        if (rows > 0)
-        {
-            sql.BatchCommands.Add(ActivitiesCommand(rows, ids, users, zones, names, types, timestamps, latitudes,
-                longitudes, icons, texts, devices));
-        }
-
-        if (PresenceCommand(batch) is { } presence)
-        {
-            sql.BatchCommands.Add(presence);
-        }
-
-        await sql.ExecuteNonQueryAsync();
-        return rows > 0 ? sql.BatchCommands[0].RecordsAffected : 0;
-    }
-
-    private static NpgsqlBatchCommand ActivitiesCommand(int rows, Guid[] ids, Guid[] users, Guid[] zones, string[] names,
-        string[] types, DateTime[] timestamps, double[] latitudes, double[] longitudes, string?[] icons, string?[] texts,
-        string?[] devices)
-    {
         var command = new NpgsqlBatchCommand(InsertSql);
         var p = command.Parameters;
         p.Add(new NpgsqlParameter<Guid[]>("ids", ids));
