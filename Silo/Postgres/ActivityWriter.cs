@@ -40,6 +40,10 @@ public sealed record ActivityWriterStats(
 /// </summary>
 public sealed partial class ActivityWriter : IActivityWriter, IHostedService, IAsyncDisposable
 {
+    /// <summary>The DI key of the writer's own <see cref="NpgsqlDataSource"/> (generic plans; see
+    /// <c>AddZonesPostgres</c>).</summary>
+    public const string DataSourceKey = "zones-activity-writer";
+
     private const string InsertSql = """
         INSERT INTO activities (id, user_id, zone_id, zone_name, type, "timestamp", location, latitude, longitude,
                                 icon, notification_text, device_id)
@@ -48,8 +52,12 @@ public sealed partial class ActivityWriter : IActivityWriter, IHostedService, IA
                r.icon, r.notification_text, r.device_id
         FROM unnest(@ids, @users, @zones, @names, @types, @timestamps, @latitudes, @longitudes, @icons, @texts, @devices)
              AS r(id, user_id, zone_id, zone_name, type, ts, latitude, longitude, icon, notification_text, device_id)
-        -- An id is one transition: a later report of it (other ping, same visit) is not a new activity.
-        WHERE NOT EXISTS (SELECT 1 FROM activities a WHERE a.id = r.id)
+        -- An id is one transition: a later report of it (other ping, same visit) is not a new activity. Such a
+        -- report comes from the same stretch of pings (two activations of one grain for a moment), so the check
+        -- looks a day either side: the primary key (id, timestamp) answers it in the one or two monthly
+        -- partitions that can hold the row, instead of an index probe in every partition.
+        WHERE NOT EXISTS (SELECT 1 FROM activities a
+                          WHERE a.id = r.id AND a."timestamp" >= r.ts - interval '1 day' AND a."timestamp" <= r.ts + interval '1 day')
         ON CONFLICT (id, "timestamp") DO NOTHING
         """;
 

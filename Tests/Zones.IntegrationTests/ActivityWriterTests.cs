@@ -70,6 +70,22 @@ public sealed class ActivityWriterTests(PostgresDatabaseFixture db) : IClassFixt
     }
 
     [Fact]
+    public async Task The_same_transition_reported_again_from_a_later_ping_is_stored_once()
+    {
+        await using var writer = new ActivityWriter(db.DataSource);
+        var user = Guid.NewGuid();
+        var first = TestData.Activity(user, timestamp: TestData.Now - 60_000);
+        // Same activity id (same user, zone, visit and type), seen at another ping of the same visit.
+        var again = first with { Event = first.Event with { Timestamp = first.Event.Timestamp + 30_000 } };
+
+        await writer.WriteAsync([first]);
+        await writer.WriteAsync([again]);
+
+        Assert.Equal(1, await CountAsync([user]));
+        Assert.Equal(1, writer.Stats.RowsInserted);
+    }
+
+    [Fact]
     public async Task An_activity_far_outside_the_monthly_partitions_is_still_stored()
     {
         await using var writer = new ActivityWriter(db.DataSource);
