@@ -286,6 +286,21 @@ public sealed class ImageEndpointTests(ApiHost host) : IClassFixture<ApiHost>
         Assert.Empty(again.Content);
     }
 
+    [Fact]
+    public async Task The_openapi_document_describes_both_uploads_as_multipart()
+    {
+        var paths = (await Send(HttpMethod.Get, "/openapi/v1.json")).Json.GetProperty("paths");
+
+        foreach (var path in new[] { "/api/v1/users/me/image", "/api/v1/zones/{id}/image" })
+        {
+            var put = paths.GetProperty(path).GetProperty("put");
+            Assert.True(put.GetProperty("requestBody").GetProperty("content").TryGetProperty("multipart/form-data", out _), path);
+            Assert.True(put.GetProperty("responses").TryGetProperty("413", out _), path);
+        }
+
+        Assert.True(paths.TryGetProperty("/api/v1/images/{key}", out _));
+    }
+
     [Theory]
     [InlineData("/api/v1/images/0123456789abcdef0123456789abcdef.webp")]
     [InlineData("/api/v1/images/..%2F..%2Fappsettings.json")]
