@@ -1,5 +1,6 @@
 using Zones.Api.Activities;
 using Zones.Api.Auth;
+using Zones.Api.Images;
 using Zones.Api.Infrastructure;
 using Zones.Api.Locations;
 using Zones.Api.Operations;
@@ -24,6 +25,7 @@ public static class ZonesApiApp
         builder.AddZonesEdge();           // JSON shape
         builder.AddZonesAuth();           // JWT bearer, token issuing
         builder.AddZonesRealtime();       // SignalR hub handler, user ids
+        builder.AddZonesImages();         // image store and re-encoding
         configure?.Invoke(builder);       // test hosts: configuration, overrides, their IClusterClient
         builder.AddZonesClusterClient();  // Orleans client (ADO.NET clustering) unless supplied
         builder.AddZonesBackplane();      // SignalR Redis backplane when ConnectionStrings:Redis is set
@@ -34,6 +36,7 @@ public static class ZonesApiApp
         app.MapAuthApi();
         app.MapUsersApi();
         app.MapZonesApi();
+        app.MapImagesApi();               // uploads, /api/v1/images/{key}
         app.MapLocationsApi();
         app.MapActivitiesApi();
         app.MapStatisticsApi();

@@ -3,7 +3,10 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Zones.Accounts;
 using Zones.Api.Auth;
+using Zones.Api.Images;
 using Zones.Api.Infrastructure;
+using Zones.Api.Zones;
+using Zones.Users;
 using static Zones.Api.Infrastructure.OpenApiMetadata;
 
 namespace Zones.Api.Users;
@@ -41,13 +44,35 @@ public static partial class UsersApi
     }
 
     private static async Task<NoContent> DeleteMe(
-        ClaimsPrincipal user, [FromServices] IClusterClient cluster, RevocationSync revocations, ILoggerFactory loggers)
+        ClaimsPrincipal user, [FromServices] IClusterClient cluster, RevocationSync revocations, ImageService images, ILoggerFactory loggers)
     {
         var userId = CurrentUser.Id(user);
+        var profile = await Accounts(cluster).GetUser(userId);
         var revocation = await Accounts(cluster).DeleteAccount(userId) ?? throw AccountGone();
         await revocations.PublishAsync(revocation);
         AccountDeleted(loggers.CreateLogger(LogCategory), userId);
+        await DeleteImagesAsync(cluster.GetGrain<IUserGrain>(userId), profile?.ProfileImageUrl, images);
         return TypedResults.NoContent();
+    }
+
+    /// <summary>A deleted account keeps its zones and history for retention, but its pictures (a face, a home) go
+    /// at once: the profile image and every zone's image.</summary>
+    private static async Task DeleteImagesAsync(IUserGrain zones, string? profileImageUrl, ImageService images)
+    {
+        await images.DeleteQuietlyAsync(profileImageUrl);
+        for (var page = 1; ; page++)
+        {
+            var result = await zones.ListZones(page, ZonesApi.MaxLimit);
+            foreach (var zone in result.Items)
+            {
+                await images.DeleteQuietlyAsync(zone.ImageUrl);
+            }
+
+            if (result.Items.Count < ZonesApi.MaxLimit)
+            {
+                return;
+            }
+        }
     }
 
     private static IAccountsGrain Accounts(IClusterClient cluster) => cluster.GetGrain<IAccountsGrain>(0);

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Mvc;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Zones.Api.Images;
 using Zones.Api.Infrastructure;
 using static Zones.Api.Infrastructure.OpenApiMetadata;
 using Zones.Nearby;
@@ -99,14 +100,19 @@ public static partial class ZonesApi
         return TypedResults.Ok(new Envelope<ZoneDto>(ZoneDto.From(zone)));
     }
 
-    private static async Task<NoContent> DeleteZone(Guid id, ClaimsPrincipal user, [FromServices] IClusterClient cluster, ILoggerFactory loggers)
+    private static async Task<NoContent> DeleteZone(
+        Guid id, ClaimsPrincipal user, [FromServices] IClusterClient cluster, ImageService images, ILoggerFactory loggers)
     {
         var userId = CurrentUser.Id(user);
-        if (!await cluster.GetGrain<IUserGrain>(userId).DeleteZone(id))
+        var grain = cluster.GetGrain<IUserGrain>(userId);
+        var zone = await grain.GetZone(id);
+        if (zone is null || !await grain.DeleteZone(id))
         {
             throw ZoneNotFound(id);
         }
 
+        // The zone row stays (soft delete) but nothing will show its image again.
+        await images.DeleteQuietlyAsync(zone.ImageUrl);
         ZoneDeleted(loggers.CreateLogger(LogCategory), id, userId);
         return TypedResults.NoContent();
     }

@@ -49,6 +49,10 @@ public sealed record ProfileChanges(
     [property: Id(6)] bool SetGender,
     [property: Id(7)] string? Gender);
 
+/// <summary>A profile whose image was just set, and the image URL it had before (null when it had none).</summary>
+[GenerateSerializer, Immutable, Alias("Zones.ProfileImageChange")]
+public sealed record ProfileImageChange([property: Id(0)] UserProfile User, [property: Id(1)] string? PreviousImageUrl);
+
 /// <summary>Accounts: registration, credential checks, sessions and profiles. A stateless worker: any silo, many at once.</summary>
 [Alias("Zones.IAccountsGrain")]
 public interface IAccountsGrain : IGrainWithIntegerKey
@@ -82,6 +86,11 @@ public interface IAccountsGrain : IGrainWithIntegerKey
     /// <summary>Applies a profile change; null when there is no live account. A taken username is a conflict.</summary>
     [Alias("UpdateProfile")]
     Task<UserProfile?> UpdateProfile(Guid userId, ProfileChanges changes);
+
+    /// <summary>Sets (or with null clears) the profile image URL of a live account; null when there is none.
+    /// The answer carries the URL it replaced, so the caller can remove the old image.</summary>
+    [Alias("SetProfileImage")]
+    Task<ProfileImageChange?> SetProfileImage(Guid userId, string? imageUrl);
 
     /// <summary>Soft-deletes the account and ends all its sessions; null when there was no live account.
     /// Its zones and history stay for retention.</summary>

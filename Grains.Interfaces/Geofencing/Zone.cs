@@ -49,6 +49,10 @@ public sealed record Zone(
     [property: Id(4)] long CreatedAt,
     [property: Id(5)] long UpdatedAt);
 
+/// <summary>A zone whose image was just set, and the image URL it had before (null when it had none).</summary>
+[GenerateSerializer, Immutable, Alias("Zones.ZoneImageChange")]
+public sealed record ZoneImageChange([property: Id(0)] Zone Zone, [property: Id(1)] string? PreviousImageUrl);
+
 /// <summary>One page of a user's zones.</summary>
 [GenerateSerializer, Immutable, Alias("Zones.ZonePage")]
 public sealed record ZonePage(

@@ -32,6 +32,11 @@ public interface IUserGrain : IGrainWithGuidKey
     [Alias("DeleteZone")]
     Task<bool> DeleteZone(Guid zoneId);
 
+    /// <summary>Sets (or with null clears) the zone's image URL; null when the user has no such zone. The answer
+    /// carries the URL it replaced, so the caller can remove the old image.</summary>
+    [Alias("SetZoneImage")]
+    Task<ZoneImageChange?> SetZoneImage(Guid zoneId, string? imageUrl);
+
     /// <summary>The zones the user is in now.</summary>
     [Alias("GetPresence")]
     Task<PresenceSnapshot> GetPresence();

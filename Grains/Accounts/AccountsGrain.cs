@@ -91,6 +91,9 @@ public sealed partial class AccountsGrain(
     public Task<UserProfile?> UpdateProfile(Guid userId, ProfileChanges changes) =>
         store.UpdateProfileAsync(userId, changes, Now());
 
+    public Task<ProfileImageChange?> SetProfileImage(Guid userId, string? imageUrl) =>
+        store.SetProfileImageAsync(userId, imageUrl, Now());
+
     public async Task<AccessRevocation?> DeleteAccount(Guid userId)
     {
         var now = Now();

@@ -37,6 +37,10 @@ public interface IAccountStore
     /// username throws <see cref="Errors.ConflictException"/>.</summary>
     Task<UserProfile?> UpdateProfileAsync(Guid userId, ProfileChanges changes, long now, CancellationToken cancellationToken = default);
 
+    /// <summary>Sets the profile image URL of a live account in one statement and answers the new profile with
+    /// the URL it replaced, else null.</summary>
+    Task<ProfileImageChange?> SetProfileImageAsync(Guid userId, string? imageUrl, long now, CancellationToken cancellationToken = default);
+
     /// <summary>Sets the role of a live account.</summary>
     Task SetRoleAsync(Guid userId, string role, CancellationToken cancellationToken = default);
 

@@ -164,6 +164,20 @@ public sealed partial class UserGrain(
         return true;
     }
 
+    public async Task<ZoneImageChange?> SetZoneImage(Guid zoneId, string? imageUrl)
+    {
+        if (!_engine.TryGetZone(zoneId, out var current))
+        {
+            return null;
+        }
+
+        var zone = current with { ImageUrl = imageUrl, UpdatedAt = clock.GetUtcNow().ToUnixTimeMilliseconds() };
+        await zoneStore.UpdateAsync(zone);
+        _engine.Upsert(zone);
+        LogZoneImageSet(zoneId, UserId);
+        return new ZoneImageChange(zone, current.ImageUrl);
+    }
+
     public Task<PresenceSnapshot> GetPresence()
     {
         var inside = _presence.Zones.Where(z => z.Value.Inside).Select(z => z.Key).OrderBy(id => id).ToList();
@@ -341,6 +355,9 @@ public sealed partial class UserGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Zone {ZoneId} updated for {UserId}")]
     partial void LogZoneUpdated(Guid zoneId, Guid userId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Zone {ZoneId} image set for {UserId}")]
+    partial void LogZoneImageSet(Guid zoneId, Guid userId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Zone {ZoneId} deleted for {UserId}")]
     partial void LogZoneDeleted(Guid zoneId, Guid userId);

@@ -116,6 +116,25 @@ public sealed class PostgresAccountStore(NpgsqlDataSource dataSource) : IAccount
         }
     }
 
+    public async Task<ProfileImageChange?> SetProfileImageAsync(Guid userId, string? imageUrl, long now, CancellationToken cancellationToken = default)
+    {
+        // The row lock of the sub-select makes "the URL it replaced" exact under concurrent uploads.
+        await using var command = dataSource.CreateCommand($"""
+            UPDATE users SET profile_image_url = @image, updated_at = @now
+            FROM (SELECT id AS target_id, profile_image_url AS previous_url FROM users
+                  WHERE id = @id AND deleted_at IS NULL FOR UPDATE) target
+            WHERE users.id = target.target_id
+            RETURNING {Columns}, target.previous_url
+            """);
+        command.Parameters.Add(new NpgsqlParameter<Guid>("id", userId));
+        command.Parameters.Add(Text("image", imageUrl));
+        command.Parameters.Add(new NpgsqlParameter<DateTime>("now", UnixTime.ToUtc(now)));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken)
+            ? new ProfileImageChange(ReadProfile(reader), reader.IsDBNull(13) ? null : reader.GetString(13))
+            : null;
+    }
+
     public async Task SetRoleAsync(Guid userId, string role, CancellationToken cancellationToken = default)
     {
         await using var command = dataSource.CreateCommand("UPDATE users SET role = @role WHERE id = @id AND deleted_at IS NULL");

@@ -72,6 +72,38 @@ public sealed class AccountsAndInsightsTests(LocalCluster cluster) : IClassFixtu
     }
 
     [Fact]
+    public async Task A_zone_image_uploaded_on_one_node_is_stored_on_the_zone_and_served_by_another()
+    {
+        // A 1x1 PNG, sent as if it were a JPEG: the content decides.
+        var png = Convert.FromBase64String("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=");
+        using var client = new ZonesClient(cluster.ApiUrl);
+        await client.RegisterAsync();
+        var zoneId = await client.CreateZoneAsync(new { title = "Park", latitude = 52.5, longitude = 13.4, radius = 100 });
+        using var stranger = new ZonesClient(cluster.ApiUrl);
+        await stranger.RegisterAsync();
+
+        var (status, envelope) = await client.UploadAsync($"/api/v1/zones/{zoneId}/image", png, "park.jpg", "image/jpeg");
+        var (strangerStatus, _) = await stranger.UploadAsync($"/api/v1/zones/{zoneId}/image", png, "park.png", "image/png");
+        var (profileStatus, profile) = await client.UploadAsync("/api/v1/users/me/image", png, "me.png", "image/png");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(HttpStatusCode.NotFound, strangerStatus);
+        Assert.Equal(HttpStatusCode.OK, profileStatus);
+        var imageUrl = envelope["data"]!["imageUrl"]!.GetValue<string>();
+        var listed = await client.SendRawAsync(HttpMethod.Get, "/api/v1/zones", null);
+        Assert.Equal(imageUrl, listed.Envelope["data"]![0]!["imageUrl"]!.GetValue<string>());
+        var me = await client.SendRawAsync(HttpMethod.Get, "/api/v1/users/me", null);
+        Assert.Equal(profile["data"]!["profileImageUrl"]!.GetValue<string>(), me.Envelope["data"]!["profileImageUrl"]!.GetValue<string>());
+
+        using var elsewhere = new ZonesClient(await cluster.StartApiAsync());
+        var served = await elsewhere.GetBytesAsync(imageUrl);
+        Assert.Equal(HttpStatusCode.OK, served.Status);
+        Assert.Equal("image/webp", served.ContentType);
+        Assert.Contains("immutable", served.CacheControl);
+        Assert.Equal("WEBP", System.Text.Encoding.ASCII.GetString(served.Content, 8, 4));
+    }
+
+    [Fact]
     public async Task Deleting_the_account_on_one_node_voids_its_token_on_another_within_seconds_and_keeps_its_zones()
     {
         var secondNode = await cluster.StartApiAsync();

@@ -140,6 +140,8 @@ public sealed class LocalCluster : IAsyncLifetime
         specific["Orleans__ServiceId"] = "zones-e2e";
         specific["Jwt__SigningKey"] = _signingKey;
         specific["Auth__AdminEmails__0"] = AdminEmail;
+        // One directory for every Api node, as a shared volume would be: any node serves any image.
+        specific["Images__Directory"] = Path.Combine(_runDirectory, "images");
         specific["ASPNETCORE_ENVIRONMENT"] = "Development";
         return specific;
     }

@@ -118,6 +118,27 @@ public sealed class ZonesClient(Uri apiUrl) : IDisposable
         return envelope["meta"]!["total"]!.GetValue<int>();
     }
 
+    /// <summary>PUTs a multipart/form-data upload with the bytes in a part named <c>file</c>.</summary>
+    public async Task<(HttpStatusCode Status, JsonNode Envelope)> UploadAsync(string path, byte[] file, string fileName, string contentType)
+    {
+        using var form = new MultipartFormDataContent();
+        var part = new ByteArrayContent(file);
+        part.Headers.ContentType = new MediaTypeHeaderValue(contentType);
+        form.Add(part, "file", fileName);
+        using var response = await _http.PutAsync(path, form);
+        var text = await response.Content.ReadAsStringAsync();
+        return (response.StatusCode, JsonNode.Parse(text)!);
+    }
+
+    /// <summary>GETs a URL (absolute, or relative to this node) as bytes, without a token.</summary>
+    public async Task<(HttpStatusCode Status, string? ContentType, string? CacheControl, byte[] Content)> GetBytesAsync(string url)
+    {
+        using var anonymous = new HttpClient { BaseAddress = _http.BaseAddress, Timeout = _http.Timeout };
+        using var response = await anonymous.GetAsync(url);
+        return (response.StatusCode, response.Content.Headers.ContentType?.MediaType, response.Headers.CacheControl?.ToString(),
+            await response.Content.ReadAsByteArrayAsync());
+    }
+
     /// <summary>Sends a request whatever it answers: the status and the whole envelope, for asserting on errors.</summary>
     public async Task<(HttpStatusCode Status, JsonNode Envelope)> SendRawAsync(HttpMethod method, string path, object? body)
     {

@@ -157,4 +157,22 @@ public sealed class SessionStoreTests(PostgresDatabaseFixture db) : IClassFixtur
         Assert.Equal(TestData.Now + 2, cleared.UpdatedAt);
         Assert.Equal("username", Assert.Single(conflict.Details).Field);
     }
+
+    [Fact]
+    public async Task Setting_a_profile_image_answers_the_url_it_replaced_and_a_deleted_account_gets_none()
+    {
+        var userId = await TestData.CreateUserAsync(_accounts);
+
+        var first = await _accounts.SetProfileImageAsync(userId, "/api/v1/images/a.webp", TestData.Now + 1);
+        var second = await _accounts.SetProfileImageAsync(userId, "/api/v1/images/b.webp", TestData.Now + 2);
+        Assert.True(await _accounts.SoftDeleteAsync(userId, TestData.Now + 3));
+        var afterDeletion = await _accounts.SetProfileImageAsync(userId, "/api/v1/images/c.webp", TestData.Now + 4);
+
+        Assert.Equal(("/api/v1/images/a.webp", (string?)null), (first!.User.ProfileImageUrl, first.PreviousImageUrl));
+        Assert.Equal(("/api/v1/images/b.webp", "/api/v1/images/a.webp"), (second!.User.ProfileImageUrl, second.PreviousImageUrl));
+        Assert.Equal(TestData.Now + 2, second.User.UpdatedAt);
+        Assert.Null(afterDeletion);
+        Assert.Equal("/api/v1/images/b.webp", await db.DataSource.ScalarAsync<string>(
+            "SELECT profile_image_url FROM users WHERE id = @u", ("u", userId)));
+    }
 }

@@ -10,6 +10,7 @@
 #   state.env     ports chosen on the first run, reused by every later run
 #   secrets.env   generated passwords and the JWT signing key (mode 0600)
 #   pg/ redis/    PostgreSQL data directory, Redis directory (append-only file)
+#   images/       uploaded profile and zone images (Images:Directory; shared by every Api node)
 #   logs/         postgres.log, redis.log, silo-1.log ..., api.log
 #   run/          silo-1.pid ..., api.pid
 #
@@ -335,6 +336,7 @@ if [[ ${failed} -eq 0 ]]; then
     log "api already runs (pid $(pid_of api)): reused"
   else
     start_node api "${API_DIR}" "${API_DLL}" "ASPNETCORE_URLS=http://127.0.0.1:${API_PORT}" \
+      "Images__Directory=${LOCAL}/images" \
       "ConnectionStrings__Postgres=Host=127.0.0.1;Port=${PG_PORT};Username=zones_api;Password=${ZONES_API_DB_PASSWORD};Database=zones"
   fi
   wait_ready api "http://127.0.0.1:${API_PORT}" || failed=1

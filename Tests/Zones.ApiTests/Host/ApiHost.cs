@@ -14,6 +14,9 @@ public class ApiHost : IAsyncLifetime
 
     public FakeGrains Grains { get; } = new();
 
+    /// <summary>This host's own image directory, removed when the host stops.</summary>
+    public string ImagesDirectory { get; } = Path.Combine(Path.GetTempPath(), "zones-api-tests-" + Guid.NewGuid().ToString("N"));
+
     internal InMemoryServer Server => _server;
 
     /// <summary>Settings a derived host adds, as command-line arguments (<c>--Section:Key=value</c>).</summary>
@@ -22,7 +25,8 @@ public class ApiHost : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _app = Zones.Api.ZonesApiApp.Build(
-            ["--Jwt:SigningKey=an-in-memory-test-key-of-enough-length", "--Serilog:MinimumLevel:Default=Warning", .. Settings],
+            ["--Jwt:SigningKey=an-in-memory-test-key-of-enough-length", "--Serilog:MinimumLevel:Default=Warning",
+                $"--Images:Directory={ImagesDirectory}", .. Settings],
             builder =>
             {
                 builder.Services.AddSingleton<IServer>(_server);
@@ -37,6 +41,11 @@ public class ApiHost : IAsyncLifetime
         {
             await _app.StopAsync();
             await _app.DisposeAsync();
+        }
+
+        if (Directory.Exists(ImagesDirectory))
+        {
+            Directory.Delete(ImagesDirectory, recursive: true);
         }
     }
 }

@@ -170,6 +170,18 @@ public sealed class FakeAccounts : IAccountsGrain
         return changed;
     }
 
+    public async Task<ProfileImageChange?> SetProfileImage(Guid userId, string? imageUrl)
+    {
+        if (await GetUser(userId) is not { } user)
+        {
+            return null;
+        }
+
+        var changed = user with { ProfileImageUrl = imageUrl };
+        _byEmail[user.Email] = (changed, _byEmail[user.Email].Password);
+        return new ProfileImageChange(changed, user.ProfileImageUrl);
+    }
+
     public async Task<AccessRevocation?> DeleteAccount(Guid userId)
     {
         if (await GetUser(userId) is not { } user || !_byEmail.TryRemove(user.Email, out _))
@@ -245,6 +257,19 @@ public sealed class FakeUserGrain : IUserGrain
 
         _zones[index] = _zones[index] with { Definition = definition, UpdatedAt = 2 };
         return Task.FromResult<Zone?>(_zones[index]);
+    }
+
+    public Task<ZoneImageChange?> SetZoneImage(Guid zoneId, string? imageUrl)
+    {
+        var index = _zones.FindIndex(z => z.Id == zoneId);
+        if (index < 0)
+        {
+            return Task.FromResult<ZoneImageChange?>(null);
+        }
+
+        var previous = _zones[index].ImageUrl;
+        _zones[index] = _zones[index] with { ImageUrl = imageUrl, UpdatedAt = 3 };
+        return Task.FromResult<ZoneImageChange?>(new ZoneImageChange(_zones[index], previous));
     }
 
     public Task<bool> DeleteZone(Guid zoneId) => Task.FromResult(_zones.RemoveAll(z => z.Id == zoneId) > 0);

@@ -42,9 +42,13 @@ internal sealed class InMemoryServer : IServer
     {
     }
 
-    public async Task<TestResponse> SendAsync(HttpMethod method, string pathAndQuery, string? body = null,
+    public Task<TestResponse> SendAsync(HttpMethod method, string pathAndQuery, string? body = null,
         string? contentType = "application/json", string? bearer = null, string? requestId = null,
-        IReadOnlyDictionary<string, string>? headers = null)
+        IReadOnlyDictionary<string, string>? headers = null) =>
+        SendBytesAsync(method, pathAndQuery, body is null ? null : Encoding.UTF8.GetBytes(body), contentType, bearer, requestId, headers);
+
+    public async Task<TestResponse> SendBytesAsync(HttpMethod method, string pathAndQuery, byte[]? body,
+        string? contentType, string? bearer = null, string? requestId = null, IReadOnlyDictionary<string, string>? headers = null)
     {
         var process = _process ?? throw new InvalidOperationException("The app is not started");
         var queryAt = pathAndQuery.IndexOf('?');
@@ -55,12 +59,12 @@ internal sealed class InMemoryServer : IServer
             Protocol = "HTTP/1.1",
             Path = queryAt < 0 ? pathAndQuery : pathAndQuery[..queryAt],
             QueryString = queryAt < 0 ? string.Empty : pathAndQuery[queryAt..],
-            Body = body is null ? Stream.Null : new MemoryStream(Encoding.UTF8.GetBytes(body)),
+            Body = body is null ? Stream.Null : new MemoryStream(body),
         };
         request.Headers.Host = "localhost";
         if (body is not null)
         {
-            request.Headers.ContentLength = Encoding.UTF8.GetByteCount(body);
+            request.Headers.ContentLength = body.Length;
             if (contentType is not null)
             {
                 request.Headers.ContentType = contentType;
@@ -91,7 +95,8 @@ internal sealed class InMemoryServer : IServer
         features.Set<IHttpRequestLifetimeFeature>(new HttpRequestLifetimeFeature());
 
         await process(features);
-        return new TestResponse(response.StatusCode, response.Headers, Encoding.UTF8.GetString(response.Content.ToArray()));
+        var content = response.Content.ToArray();
+        return new TestResponse(response.StatusCode, response.Headers, Encoding.UTF8.GetString(content), content);
     }
 
     private static FeatureCollection CreateFeatures()
@@ -201,7 +206,7 @@ internal sealed class InMemoryServer : IServer
     }
 }
 
-internal sealed record TestResponse(int Status, IHeaderDictionary Headers, string Body)
+internal sealed record TestResponse(int Status, IHeaderDictionary Headers, string Body, byte[] Content)
 {
     public System.Text.Json.JsonElement Json => ApiTests.Json.Parse(Body);
 

@@ -87,6 +87,24 @@ public sealed class UserGrainClusterTests(ZonesClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_zone_image_is_stored_and_listed_like_the_other_zone_fields()
+    {
+        var user = await NewUserAsync();
+        var zone = await user.CreateZone(Circle());
+
+        var first = await user.SetZoneImage(zone.Id, "/api/v1/images/first.webp");
+        var second = await user.SetZoneImage(zone.Id, "/api/v1/images/second.webp");
+        await fixture.Cluster.DeactivateAsync(user);
+
+        Assert.Null(first!.PreviousImageUrl);
+        Assert.Equal("/api/v1/images/first.webp", second!.PreviousImageUrl);
+        Assert.Equal(zone.Definition, second.Zone.Definition);
+        Assert.Equal("/api/v1/images/second.webp", (await user.GetZone(zone.Id))!.ImageUrl);
+        Assert.Equal("/api/v1/images/second.webp", Assert.Single((await user.ListZones(1, 20)).Items).ImageUrl);
+        Assert.Null(await user.SetZoneImage(Guid.NewGuid(), "/api/v1/images/none.webp"));
+    }
+
+    [Fact]
     public async Task A_pending_dwell_fires_even_when_the_grain_was_deactivated_before_it_was_due()
     {
         var user = await NewUserAsync();
