@@ -44,7 +44,7 @@ internal sealed class InMemoryServer : IServer
 
     public async Task<TestResponse> SendAsync(HttpMethod method, string pathAndQuery, string? body = null,
         string? contentType = "application/json", string? bearer = null, string? requestId = null,
-        IReadOnlyDictionary<string, string>? headers = null)
+        IReadOnlyDictionary<string, string>? headers = null, string? remoteAddress = null)
     {
         var process = _process ?? throw new InvalidOperationException("The app is not started");
         var queryAt = pathAndQuery.IndexOf('?');
@@ -89,6 +89,10 @@ internal sealed class InMemoryServer : IServer
         features.Set<IHttpResponseBodyFeature>(response);
         features.Set<IHttpRequestIdentifierFeature>(new HttpRequestIdentifierFeature());
         features.Set<IHttpRequestLifetimeFeature>(new HttpRequestLifetimeFeature());
+        if (remoteAddress is not null)
+        {
+            features.Set<IHttpConnectionFeature>(new HttpConnectionFeature { RemoteIpAddress = System.Net.IPAddress.Parse(remoteAddress) });
+        }
 
         await process(features);
         return new TestResponse(response.StatusCode, response.Headers, Encoding.UTF8.GetString(response.Content.ToArray()));
