@@ -2,6 +2,7 @@ using Zones.Api.Activities;
 using Zones.Api.Auth;
 using Zones.Api.Images;
 using Zones.Api.Infrastructure;
+using Zones.Api.Limits;
 using Zones.Api.Locations;
 using Zones.Api.Operations;
 using Zones.Api.Realtime;
@@ -26,6 +27,7 @@ public static class ZonesApiApp
         builder.AddZonesAuth();           // JWT bearer, token issuing
         builder.AddZonesRealtime();       // SignalR hub handler, user ids
         builder.AddZonesImages();         // image store and re-encoding
+        builder.AddZonesRateLimits();     // rate limits (RateLimits:*) and bounds (Limits:*)
         configure?.Invoke(builder);       // test hosts: configuration, overrides, their IClusterClient
         builder.AddZonesClusterClient();  // Orleans client (ADO.NET clustering) unless supplied
         builder.AddZonesBackplane();      // SignalR Redis backplane when ConnectionStrings:Redis is set

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Zones.Accounts;
 using Zones.Api.Infrastructure;
+using Zones.Api.Limits;
 using Zones.Api.Operations;
 
 namespace Zones.Api.Auth;
@@ -16,12 +17,15 @@ public static partial class AuthApi
     {
         var api = app.MapGroup("/api/v1/auth").WithTags("Auth").AllowAnonymous();
         api.MapPost("/register", Register).WithName("Register")
+            .RequireRateLimiting(RateLimitExtensions.RegistrationPolicy)
             .Accepts<RegisterRequest>("application/json")
             .Produces<ErrorEnvelope>(StatusCodes.Status400BadRequest)
-            .Produces<ErrorEnvelope>(StatusCodes.Status409Conflict);
+            .Produces<ErrorEnvelope>(StatusCodes.Status409Conflict)
+            .Produces<ErrorEnvelope>(StatusCodes.Status429TooManyRequests);
         api.MapPost("/login", Login).WithName("Login")
             .Accepts<LoginRequest>("application/json")
-            .Produces<ErrorEnvelope>(StatusCodes.Status401Unauthorized);
+            .Produces<ErrorEnvelope>(StatusCodes.Status401Unauthorized)
+            .Produces<ErrorEnvelope>(StatusCodes.Status429TooManyRequests);
         api.MapPost("/refresh", Refresh).WithName("Refresh")
             .Accepts<RefreshRequest>("application/json")
             .Produces<ErrorEnvelope>(StatusCodes.Status400BadRequest)
@@ -57,20 +61,37 @@ public static partial class AuthApi
         return TypedResults.Created("/api/v1/users/me", new Envelope<AuthResponse>(Answer(user, refresh, tokens)));
     }
 
+    /// <summary>Failed logins are limited per account and per address (<see cref="LoginThrottle"/>): checked before the
+    /// password is, counted only when it was wrong.</summary>
     private static async Task<Ok<Envelope<AuthResponse>>> Login(
-        HttpRequest request, [FromServices] IClusterClient cluster, TokenService tokens, ILoggerFactory loggers, CancellationToken cancellationToken)
+        HttpRequest request, [FromServices] IClusterClient cluster, TokenService tokens, LoginThrottle throttle, ClientAddresses addresses,
+        ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var (email, password) = AuthRequests.ParseLogin(await JsonBody.ReadObjectAsync(request, cancellationToken));
         var logger = loggers.CreateLogger(LogCategory);
+        var address = addresses.KeyOf(request.HttpContext);
+        try
+        {
+            throttle.ThrowIfBlocked(address, email);
+        }
+        catch (RateLimitedException)
+        {
+            ZonesMetrics.RateLimited("login");
+            LoginThrottled(logger, MaskEmail(email));
+            throw;
+        }
+
         var user = await cluster.GetGrain<IAccountsGrain>(0).Login(email, password);
         if (user is null)
         {
+            throttle.RecordFailure(address, email);
             ZonesMetrics.AuthAttempt("login", "failure");
             LoginFailed(logger, MaskEmail(email));
             // One message for unknown email and wrong password: no account enumeration.
             throw ApiErrors.Unauthorized("Invalid email or password");
         }
 
+        throttle.RecordSuccess(email);
         ZonesMetrics.AuthAttempt("login", "success");
         LoggedIn(logger, user.Id);
         var refresh = await cluster.GetGrain<IAccountsGrain>(0).StartSession(user.Id);
@@ -137,6 +158,9 @@ public static partial class AuthApi
 
     [LoggerMessage(Level = LogLevel.Information, Message = "User {UserId} logged out on every device")]
     private static partial void LoggedOutEverywhere(ILogger logger, Guid userId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Login refused for {MaskedEmail}: too many failed logins")]
+    private static partial void LoginThrottled(ILogger logger, string maskedEmail);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Login failed for {MaskedEmail}")]
     private static partial void LoginFailed(ILogger logger, string maskedEmail);

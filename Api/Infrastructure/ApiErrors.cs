@@ -14,6 +14,10 @@ public static class ApiErrors
     /// <summary>For the rare 4xx that API.md does not name (408, 431, ...).</summary>
     public const string BadRequest = "BAD_REQUEST";
 
+    /// <summary>The most <c>details</c> one error lists; a message says how many there were in all. A hostile body
+    /// (1,000 bad pings) would otherwise get an answer thousands of entries long.</summary>
+    public const int MaxDetails = 20;
+
     public static ZonesException Validation(IReadOnlyList<ErrorDetail> details) =>
         new DomainValidationException("The request is not valid", details);
 
@@ -69,7 +73,9 @@ public static class ApiErrors
         switch (exception)
         {
             case ZonesException zones:
-                return (StatusFor(zones.Code), new ErrorBody(zones.Code, zones.Message, zones.Details.Count > 0 ? zones.Details : null));
+                return (StatusFor(zones.Code), Capped(zones));
+            case Limits.RateLimitedException limited:
+                return (StatusCodes.Status429TooManyRequests, limited.Error);
             case BadHttpRequestException bad:
                 var body = ForStatus(bad.StatusCode);
                 return (bad.StatusCode, isDevelopment ? body with { Message = bad.Message } : body);
@@ -84,6 +90,14 @@ public static class ApiErrors
             isDevelopment ? $"{exception.GetType().Name}: {exception.Message}" : "An unexpected error occurred");
         return (StatusCodes.Status500InternalServerError, internalError);
     }
+
+    private static ErrorBody Capped(ZonesException zones) => zones.Details.Count switch
+    {
+        0 => new ErrorBody(zones.Code, zones.Message),
+        <= MaxDetails => new ErrorBody(zones.Code, zones.Message, zones.Details),
+        var count => new ErrorBody(zones.Code, $"{zones.Message} ({count} problems; the first {MaxDetails} are listed)",
+            zones.Details.Take(MaxDetails).ToList()),
+    };
 
     /// <summary>Whether the failure says the cluster cannot answer now (a silo died, no gateway, a call timed
     /// out, the database is unreachable from a silo), as opposed to a bug: the client should retry, so it is

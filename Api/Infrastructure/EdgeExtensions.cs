@@ -1,5 +1,6 @@
 using Prometheus;
 using Serilog.Context;
+using Zones.Api.Limits;
 using Zones.Api.Operations;
 
 namespace Zones.Api.Infrastructure;
@@ -18,7 +19,7 @@ public static class EdgeExtensions
     /// Development), request id (so everything below logs and answers with it),
     /// request logging, the exception handler, status-code pages (404/405/... without a body get the
     /// envelope), routing, CORS, HTTP metrics (after routing, to label by route), authentication, the user id
-    /// on log lines, authorization.</summary>
+    /// on log lines, rate limits (after authentication: ingestion is limited per user), authorization.</summary>
     public static WebApplication UseZonesEdge(this WebApplication app)
     {
         app.UseZonesTransportSecurity();
@@ -38,6 +39,7 @@ public static class EdgeExtensions
                 await next(context);
             }
         });
+        app.UseZonesRateLimits();
         app.UseAuthorization();
         return app;
     }

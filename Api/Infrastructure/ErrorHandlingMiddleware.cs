@@ -24,6 +24,7 @@ internal sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILog
             var (status, error) = ApiErrors.FromException(exception, environment.IsDevelopment());
             Log(exception, status, error.Code);
             context.Response.Clear();
+            (exception as Limits.RateLimitedException)?.AddRetryAfter(context.Response);
             await ErrorResponses.WriteAsync(context, status, error);
         }
     }

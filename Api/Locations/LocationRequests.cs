@@ -10,8 +10,15 @@ public sealed record LocationsRequest(string? DeviceId, IReadOnlyList<PingReques
 /// <summary>One ping as sent: device clock <c>timestamp</c> in Unix ms.</summary>
 public sealed record PingRequest(double Latitude, double Longitude, double? Accuracy, long Timestamp, double? Speed, double? Heading);
 
-/// <summary>The answer: how many pings were evaluated and ignored, and the (already stored) transitions.</summary>
-public sealed record LocationsResponse(int Accepted, int Ignored, IReadOnlyList<ZoneEvent> Events)
+/// <summary>The answer: how many pings were evaluated and ignored, and the (already stored) transitions, at most
+/// <c>Limits:MaxEventsPerAnswer</c> of them (the earliest); <c>eventsOmitted</c>, present only when some were left
+/// out, counts the rest, which are stored too and read from <c>GET /activities</c>.</summary>
+public sealed record LocationsResponse(
+    int Accepted,
+    int Ignored,
+    IReadOnlyList<ZoneEvent> Events,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
+    int EventsOmitted = 0)
 {
     /// <summary>Writes <c>{"success":true,"data":{...}}</c> for <paramref name="report"/> straight to the response,
     /// the same JSON <c>TypedResults.Ok(new Envelope&lt;LocationsResponse&gt;(...))</c> gives, without its detour.</summary>
@@ -28,6 +35,11 @@ public sealed record LocationsResponse(int Accepted, int Ignored, IReadOnlyList<
             writer.WriteNumber("ignored"u8, report.Ignored);
             writer.WritePropertyName("events"u8);
             JsonSerializer.Serialize(writer, report.Events, ZonesJson.Options);
+            if (report.EventsOmitted > 0)
+            {
+                writer.WriteNumber("eventsOmitted"u8, report.EventsOmitted);
+            }
+
             writer.WriteEndObject();
             writer.WriteEndObject();
         }
@@ -45,7 +57,13 @@ public static class LocationRequests
     /// <summary>API.md: a timestamp more than five minutes ahead of the server is a VALIDATION_ERROR.</summary>
     public static readonly TimeSpan MaxClockAhead = TimeSpan.FromMinutes(5);
 
-    public static LocationBatch Parse(JsonElement body, DateTimeOffset now)
+    /// <summary>The default of <c>Limits:MaxPingAge</c>: older pings are a VALIDATION_ERROR.</summary>
+    public static readonly TimeSpan DefaultMaxPingAge = TimeSpan.FromDays(7);
+
+    /// <summary>With the default ping age bound.</summary>
+    public static LocationBatch Parse(JsonElement body, DateTimeOffset now) => Parse(body, PingWindow.At(now, DefaultMaxPingAge));
+
+    public static LocationBatch Parse(JsonElement body, PingWindow window)
     {
         var problems = new ValidationProblems();
         var fields = new JsonFields(body, string.Empty, problems);
@@ -63,7 +81,7 @@ public static class LocationRequests
                 var i = 0;
                 foreach (var element in array.EnumerateArray())
                 {
-                    if (ParsePing(element, $"pings[{i++}]", now, problems) is { } ping)
+                    if (ParsePing(element, $"pings[{i++}]", window, problems) is { } ping)
                     {
                         pings.Add(ping);
                     }
@@ -76,7 +94,7 @@ public static class LocationRequests
     }
 
     /// <summary>One ping at <paramref name="path"/>; null (with problems recorded) when it is not valid.</summary>
-    public static Ping? ParsePing(JsonElement element, string path, DateTimeOffset now, ValidationProblems problems)
+    public static Ping? ParsePing(JsonElement element, string path, PingWindow window, ValidationProblems problems)
     {
         if (element.ValueKind != JsonValueKind.Object)
         {
@@ -92,13 +110,30 @@ public static class LocationRequests
         var timestamp = fields.Int64("timestamp", required: true, 1, long.MaxValue);
         var speed = fields.Double("speed", required: false, 0, double.MaxValue);
         var heading = fields.Double("heading", required: false, 0, 360);
-        if (timestamp > (now + MaxClockAhead).ToUnixTimeMilliseconds())
+        if (timestamp > window.MaxTimestamp)
         {
             fields.Add("timestamp", "must not be more than 5 minutes in the future");
+        }
+        else if (timestamp < window.MinTimestamp)
+        {
+            fields.Add("timestamp", $"must not be more than {Describe(window.MaxAge)} in the past");
         }
 
         return problems.Details.Count == before
             ? new Ping(latitude!.Value, longitude!.Value, accuracy, timestamp!.Value, speed, heading)
             : null;
     }
+
+    private static string Describe(TimeSpan age) =>
+        age.TotalDays >= 1 && age.TotalDays == Math.Floor(age.TotalDays) ? $"{age.TotalDays:0} days"
+        : age.TotalHours >= 1 && age.TotalHours == Math.Floor(age.TotalHours) ? $"{age.TotalHours:0} hours"
+        : $"{Math.Ceiling(age.TotalSeconds):0} seconds";
+}
+
+/// <summary>The timestamps a ping may have now (Unix ms, inclusive): at most <see cref="MaxAge"/> old and at most
+/// <see cref="LocationRequests.MaxClockAhead"/> ahead of the server's clock.</summary>
+public readonly record struct PingWindow(long MinTimestamp, long MaxTimestamp, TimeSpan MaxAge)
+{
+    public static PingWindow At(DateTimeOffset now, TimeSpan maxAge) => new(
+        (now - maxAge).ToUnixTimeMilliseconds(), (now + LocationRequests.MaxClockAhead).ToUnixTimeMilliseconds(), maxAge);
 }

@@ -1,4 +1,6 @@
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using Zones.Api.Limits;
 using Zones.Api.Infrastructure;
 using static Zones.Api.Infrastructure.OpenApiMetadata;
 using Zones.Api.Operations;
@@ -16,31 +18,42 @@ public static class LocationsApi
         var api = app.MapGroup("/api/v1/locations").RequireAuthorization().WithTags("Locations")
             .WithMetadata(Unauthorized);
         api.MapPost("/", ReportLocations).WithName("ReportLocations")
+            .WithMetadata(IngestionEndpoint.Instance)
             .Accepts<LocationsRequest>("application/json")
             .Produces<Envelope<LocationsResponse>>(StatusCodes.Status200OK)
-            .Produces<ErrorEnvelope>(StatusCodes.Status400BadRequest);
+            .Produces<ErrorEnvelope>(StatusCodes.Status400BadRequest)
+            .Produces<ErrorEnvelope>(StatusCodes.Status429TooManyRequests);
         return api;
     }
 
     /// <summary>The hot path: the body is read from the request pipe and parsed in one pass
     /// (<see cref="PingReader"/>); only a body that is not plainly valid goes through the general validation,
     /// which names every problem. The answer is written straight to the response.</summary>
-    private static async Task ReportLocations(HttpContext http, [FromServices] IClusterClient cluster, TimeProvider time)
+    private static async Task ReportLocations(HttpContext http, [FromServices] IClusterClient cluster, TimeProvider time,
+        IngestionLimiter limiter, IOptions<ApiLimits> limits)
     {
-        var now = time.GetUtcNow();
+        var userId = CurrentUser.Id(http.User);
+        // Before the body is read: a refused request costs no parsing. Answered here, not thrown, because a
+        // client that ignores Retry-After sends many of these.
+        if (limiter.TryAcquire(userId) is { } rejection)
+        {
+            await RateLimitedException.WriteAsync(http, rejection);
+            return;
+        }
+
+        var window = PingWindow.At(time.GetUtcNow(), limits.Value.MaxPingAge);
         var body = await JsonBody.ReadAsync(http.Request, http.RequestAborted);
         LocationBatch batch;
         try
         {
-            batch = PingReader.TryRead(body.Content, (now + LocationRequests.MaxClockAhead).ToUnixTimeMilliseconds())
-                    ?? LocationRequests.Parse(JsonBody.ParseObject(body.Content), now);
+            batch = PingReader.TryRead(body.Content, window) ?? LocationRequests.Parse(JsonBody.ParseObject(body.Content), window);
         }
         finally
         {
             body.Release();
         }
 
-        var report = await Report(cluster, CurrentUser.Id(http.User), batch);
+        var report = await Report(cluster, userId, batch);
         await LocationsResponse.WriteAsync(http.Response, report);
     }
 

@@ -9,19 +9,19 @@ namespace Zones.Api.Locations;
 /// lookups by name.</summary>
 /// <remarks>It accepts only the plain, valid shape (exact camelCase names, each once, values of the right type and
 /// range). Anything else, including every invalid body, makes it give up, and the caller runs the general
-/// validation (<see cref="LocationRequests.Parse"/>), which accepts the same bodies and names every problem. So the
+/// validation (<see cref="LocationRequests.Parse(System.Text.Json.JsonElement, PingWindow)"/>), which accepts the same bodies and names every problem. So the
 /// two paths cannot disagree on what is valid: this one only decides faster when the answer is yes.</remarks>
 public static class PingReader
 {
     static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 64 };
 
     /// <summary>The batch, or null when the body is not the plain valid shape.</summary>
-    public static LocationBatch? TryRead(in ReadOnlySequence<byte> utf8, long maxTimestamp)
+    public static LocationBatch? TryRead(in ReadOnlySequence<byte> utf8, PingWindow window)
     {
         var reader = new Utf8JsonReader(utf8, ReaderOptions);
         try
         {
-            return TryReadBatch(ref reader, maxTimestamp);
+            return TryReadBatch(ref reader, window.MinTimestamp, window.MaxTimestamp);
         }
         catch (JsonException)
         {
@@ -29,7 +29,7 @@ public static class PingReader
         }
     }
 
-    static LocationBatch? TryReadBatch(ref Utf8JsonReader reader, long maxTimestamp)
+    static LocationBatch? TryReadBatch(ref Utf8JsonReader reader, long minTimestamp, long maxTimestamp)
     {
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
         {
@@ -60,7 +60,7 @@ public static class PingReader
                 }
 
                 seenPings = true;
-                pings = ReadPings(ref reader, maxTimestamp);
+                pings = ReadPings(ref reader, minTimestamp, maxTimestamp);
                 if (pings is null)
                 {
                     return null;
@@ -98,7 +98,7 @@ public static class PingReader
         return null;
     }
 
-    static Ping[]? ReadPings(ref Utf8JsonReader reader, long maxTimestamp)
+    static Ping[]? ReadPings(ref Utf8JsonReader reader, long minTimestamp, long maxTimestamp)
     {
         // Most batches are one ping or a few dozen: grow a small array rather than a List per request.
         var pings = new Ping[4];
@@ -125,7 +125,7 @@ public static class PingReader
                 return null;
             }
 
-            if (ReadPing(ref reader, maxTimestamp) is not { } ping)
+            if (ReadPing(ref reader, minTimestamp, maxTimestamp) is not { } ping)
             {
                 return null;
             }
@@ -143,7 +143,7 @@ public static class PingReader
 
     const int Latitude = 1, Longitude = 2, Accuracy = 4, Timestamp = 8, Speed = 16, Heading = 32;
 
-    static Ping? ReadPing(ref Utf8JsonReader reader, long maxTimestamp)
+    static Ping? ReadPing(ref Utf8JsonReader reader, long minTimestamp, long maxTimestamp)
     {
         double latitude = 0, longitude = 0;
         double? accuracy = null, speed = null, heading = null;
@@ -195,7 +195,7 @@ public static class PingReader
             switch (field)
             {
                 case Timestamp:
-                    if (!reader.TryGetInt64(out timestamp) || timestamp < 1 || timestamp > maxTimestamp)
+                    if (!reader.TryGetInt64(out timestamp) || timestamp < 1 || timestamp < minTimestamp || timestamp > maxTimestamp)
                     {
                         return null;
                     }

@@ -17,6 +17,10 @@ public static class ZonesMetrics
         "zones_auth_attempts_total", "Register and login attempts by outcome.",
         new CounterConfiguration { LabelNames = ["kind", "result"] });
 
+    private static readonly Counter Rejections = Metrics.CreateCounter(
+        "zones_rate_limited_total", "Requests answered 429 by a rate limit of this node.",
+        new CounterConfiguration { LabelNames = ["limit"] });
+
     public static void PingsReceived(int count) => Pings.Inc(count);
 
     public static void EventsReturned(IReadOnlyList<ZoneEvent> events)
@@ -31,4 +35,7 @@ public static class ZonesMetrics
     /// <param name="kind">register | login</param>
     /// <param name="result">success | failure | conflict</param>
     public static void AuthAttempt(string kind, string result) => AuthAttempts.WithLabels(kind, result).Inc();
+
+    /// <param name="limit">login | registration | general | ingestion</param>
+    public static void RateLimited(string limit) => Rejections.WithLabels(limit).Inc();
 }

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.SignalR;
 using StackExchange.Redis;
 using Zones.Api.Infrastructure;
+using Zones.Api.Limits;
 using Zones.Realtime;
 
 namespace Zones.Api.Realtime;
@@ -46,7 +47,10 @@ public static class RealtimeExtensions
     {
         // A connection lives no longer than the access token it was opened with; the client reconnects
         // with a fresh one.
-        app.MapHub<ZonesHub>(ZonesHub.Path, o => o.CloseOnAuthenticationExpiration = true);
+        // Ingestion: with a valid token, the negotiate and connect requests skip the general per-IP limit (one
+        // address may carry many devices); the hub's methods count against the caller's ingestion bucket.
+        app.MapHub<ZonesHub>(ZonesHub.Path, o => o.CloseOnAuthenticationExpiration = true)
+            .WithMetadata(IngestionEndpoint.Instance);
         return app;
     }
 }

@@ -2,8 +2,10 @@ using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.AspNetCore.SignalR;
 using Orleans.Runtime;
+using Microsoft.Extensions.Options;
 using Serilog.Context;
 using Zones.Api.Infrastructure;
+using Zones.Api.Limits;
 using Zones.Api.Locations;
 using Zones.Geofencing;
 using Zones.Realtime;
@@ -14,21 +16,31 @@ namespace Zones.Api.Realtime;
 /// Errors reach the client as <see cref="HubException"/> whose message contains <c>"CODE: message"</c> followed
 /// by the details (SignalR prefixes it with "An unexpected error occurred invoking 'Method' on the server.
 /// HubException: "); it is the only exception text SignalR sends to clients.</summary>
+/// <remarks>Both methods count against the caller's <see cref="IngestionLimiter"/> bucket, the one POST /locations
+/// uses: a SendLocations call takes one permit, a StreamLocations stream one per batch it hands the grain. A refused
+/// call (or the stream) ends with <c>"RATE_LIMITED: Too many location requests for this user; retry after N
+/// seconds"</c>.</remarks>
 public sealed partial class ZonesHubHandler(
-    IClusterClient cluster, TimeProvider time, IHostEnvironment environment, ILogger<ZonesHubHandler> logger) : IZonesHubHandler
+    IClusterClient cluster, TimeProvider time, IngestionLimiter limiter, IOptions<ApiLimits> limits,
+    IHostEnvironment environment, ILogger<ZonesHubHandler> logger) : IZonesHubHandler
 {
     public async Task<object> SendLocations(HubCallerContext context, object argument)
     {
         using var scope = BeginInvocation(context, out var userId);
         try
         {
+            if (limiter.TryAcquire(userId) is { } rejection)
+            {
+                throw rejection;
+            }
+
             var request = HubArguments.ToJson(argument);
             if (request.ValueKind != JsonValueKind.Object)
             {
                 throw ApiErrors.Validation(JsonBody.Field, "must be a JSON object");
             }
 
-            var batch = LocationRequests.Parse(request, time.GetUtcNow());
+            var batch = LocationRequests.Parse(request, Window());
             var report = await LocationsApi.Report(cluster, userId, batch);
             return HubMessages.LocationReport(report);
         }
@@ -63,6 +75,11 @@ public sealed partial class ZonesHubHandler(
                     batch.Add(ping);
                 }
 
+                if (limiter.TryAcquire(userId) is { } rejection)
+                {
+                    throw rejection;
+                }
+
                 await LocationsApi.Report(cluster, userId, new LocationBatch(null, batch.ToArray()));
             }
 
@@ -90,7 +107,7 @@ public sealed partial class ZonesHubHandler(
             {
                 var element = HubArguments.ToJson(argument);
                 var problems = new ValidationProblems();
-                var ping = LocationRequests.ParsePing(element, $"pings[{index++}]", time.GetUtcNow(), problems);
+                var ping = LocationRequests.ParsePing(element, $"pings[{index++}]", Window(), problems);
                 problems.ThrowIfAny();
                 await writer.WriteAsync(ping!, cancellationToken);
             }
@@ -106,6 +123,8 @@ public sealed partial class ZonesHubHandler(
 
         return null;
     }
+
+    private PingWindow Window() => PingWindow.At(time.GetUtcNow(), limits.Value.MaxPingAge);
 
     private HubException ToHubException(Exception exception)
     {

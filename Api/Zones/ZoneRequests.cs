@@ -61,7 +61,7 @@ public static class ZoneRequests
         var option = fields.OneOf("notificationOption", required: false,
             NotificationOptions.Enter, NotificationOptions.Exit, NotificationOptions.Both);
         var text = fields.String("notificationText", required: false, 1, 500);
-        var dwell = fields.Int32("dwellSeconds", required: false, 0, int.MaxValue);
+        var dwell = fields.Int32("dwellSeconds", required: false, 0, ZoneLimits.MaxDwellSeconds);
 
         if (polygon is not null && latitude is { } lat && longitude is { } lon
             && !PolygonGeometry.Contains(polygon.Rings, lon, lat))

@@ -17,12 +17,15 @@ public sealed record LocationBatch(
     [property: Id(1)] IReadOnlyList<Ping> Pings);
 
 /// <summary>The answer to a batch: how many pings were evaluated, how many were not newer than
-/// the user's high-water mark, and the transitions they caused (already durable).</summary>
+/// the user's high-water mark, and the transitions they caused (already durable). <see cref="EventsOmitted"/>
+/// counts the transitions beyond the answer's bound: stored like the others, left out of the answer (the client
+/// reads them from the activity history).</summary>
 [GenerateSerializer, Immutable, Alias("Zones.LocationReport")]
 public sealed record LocationReport(
     [property: Id(0)] int Accepted,
     [property: Id(1)] int Ignored,
-    [property: Id(2)] IReadOnlyList<ZoneEvent> Events);
+    [property: Id(2)] IReadOnlyList<ZoneEvent> Events,
+    [property: Id(3)] int EventsOmitted = 0);
 
 /// <summary>The activity types, as they appear on the wire and in the database.</summary>
 public static class ActivityTypes

@@ -18,6 +18,14 @@ public static class NotificationOptions
     };
 }
 
+/// <summary>Bounds on a zone's fields that both the Api's validation and the grain's use.</summary>
+public static class ZoneLimits
+{
+    /// <summary>The longest dwell a zone may ask for: 7 days. Longer waits are not what a dwell means, and an
+    /// unbounded value would keep a reminder and its timer re-arming for years.</summary>
+    public const int MaxDwellSeconds = 7 * 24 * 60 * 60;
+}
+
 /// <summary>A GeoJSON Polygon's coordinates: rings of [longitude, latitude] positions,
 /// the first ring the shell, the others holes.</summary>
 [GenerateSerializer, Immutable, Alias("Zones.PolygonCoordinates")]

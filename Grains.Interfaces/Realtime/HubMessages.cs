@@ -30,6 +30,12 @@ public static class HubMessages
             events[i] = ZoneEvent(report.Events[i]);
         }
 
-        return new(3) { ["accepted"] = report.Accepted, ["ignored"] = report.Ignored, ["events"] = events };
+        var answer = new Dictionary<string, object?>(4) { ["accepted"] = report.Accepted, ["ignored"] = report.Ignored, ["events"] = events };
+        if (report.EventsOmitted > 0)
+        {
+            answer["eventsOmitted"] = report.EventsOmitted;
+        }
+
+        return answer;
     }
 }

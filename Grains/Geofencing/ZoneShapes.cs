@@ -34,9 +34,10 @@ internal static class ZoneShapes
             details.Add(new("longitude", "must be a number between -180 and 180"));
         }
 
-        if (definition.DwellSeconds is < 0)
+        if (definition.DwellSeconds is < 0 or > ZoneLimits.MaxDwellSeconds)
         {
-            details.Add(new("dwellSeconds", "must be 0 or more"));
+            details.Add(new("dwellSeconds", string.Create(CultureInfo.InvariantCulture,
+                $"must be between 0 and {ZoneLimits.MaxDwellSeconds} (7 days)")));
         }
 
         if (!NotificationOptions.IsValid(definition.NotificationOption))

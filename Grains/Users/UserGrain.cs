@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Zones.Activities;
@@ -18,6 +19,7 @@ public sealed partial class UserGrain(
     IActivityWriter activityWriter,
     IZoneEventPublisher publisher,
     IOptions<GeofencingOptions> options,
+    IOptions<UserLimits> limits,
     TimeProvider clock,
     ILogger<UserGrain> logger) : Grain, IUserGrain, IRemindable
 {
@@ -91,18 +93,28 @@ public sealed partial class UserGrain(
         }
 
         await ScheduleDwell();
-        var events = new ZoneEvent[evaluation.Transitions.Count];
+        // The earliest transitions, in evaluation order, up to the bound; all of them are stored already.
+        var events = new ZoneEvent[Math.Min(evaluation.Transitions.Count, limits.Value.MaxEventsPerAnswer)];
         for (var i = 0; i < events.Length; i++)
         {
             events[i] = evaluation.Transitions[i].Event;
         }
 
-        return new LocationReport(evaluation.Accepted, evaluation.Ignored, events);
+        return new LocationReport(evaluation.Accepted, evaluation.Ignored, events, evaluation.Transitions.Count - events.Length);
     }
 
     public async Task<Zone> CreateZone(ZoneDefinition definition)
     {
         GeofenceEngine.Validate(definition);
+        var maxZones = limits.Value.MaxZonesPerUser;
+        if (_engine.ZoneCount >= maxZones)
+        {
+            // The grain is not reentrant, so the count cannot change between this check and the insert.
+            throw new ConflictException(
+                string.Create(CultureInfo.InvariantCulture, $"A user may have at most {maxZones} zones; delete one first"),
+                [new ErrorDetail("zones", string.Create(CultureInfo.InvariantCulture, $"at most {maxZones} per user"))]);
+        }
+
         var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         var zone = new Zone(Guid.CreateVersion7(), UserId, definition, ImageUrl: null, CreatedAt: now, UpdatedAt: now);
         await zoneStore.InsertAsync(zone);

@@ -97,6 +97,9 @@ public static class SiloHostExtensions
     {
         services.AddOptions<GeofencingOptions>().BindConfiguration(GeofencingOptions.Section)
             .Validate(o => o.ConfirmFixes >= 1, "Geofencing:ConfirmFixes must be at least 1").ValidateOnStart();
+        services.AddOptions<UserLimits>().BindConfiguration(UserLimits.Section)
+            .Validate(o => o.MaxZonesPerUser >= 1, "Limits:MaxZonesPerUser must be at least 1")
+            .Validate(o => o.MaxEventsPerAnswer >= 1, "Limits:MaxEventsPerAnswer must be at least 1").ValidateOnStart();
         services.AddOptions<AccountsOptions>().BindConfiguration(AccountsOptions.Section)
             .Validate(o => o.RefreshTokenDays is >= 1 and <= 365, "Auth:RefreshTokenDays must be between 1 and 365.")
             .ValidateOnStart();

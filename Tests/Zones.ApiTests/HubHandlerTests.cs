@@ -4,6 +4,8 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Hosting.Internal;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Zones.Api.Limits;
 using Zones.Api.Locations;
 using Zones.Api.Realtime;
 using Zones.ApiTests.Host;
@@ -16,7 +18,10 @@ public sealed class HubHandlerTests
     private readonly FakeGrains _grains = new();
     private readonly ZonesHubHandler _handler;
 
-    public HubHandlerTests() => _handler = new ZonesHubHandler(FakeCluster.Create(_grains), TimeProvider.System,
+    public HubHandlerTests() => _handler = Handler(new RateLimitOptions { Enabled = false });
+
+    private ZonesHubHandler Handler(RateLimitOptions limits) => new(FakeCluster.Create(_grains), TimeProvider.System,
+        new IngestionLimiter(Options.Create(limits)), Options.Create(new ApiLimits()),
         new HostingEnvironment { EnvironmentName = "Production" }, NullLogger<ZonesHubHandler>.Instance);
 
     private static long Now => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
@@ -92,6 +97,41 @@ public sealed class HubHandlerTests
     }
 
     [Fact]
+    public async Task SendLocations_beyond_the_users_bucket_is_refused_with_rate_limited_and_the_seconds_to_wait()
+    {
+        var handler = Handler(new RateLimitOptions
+        {
+            IngestionPerUser = new TokenBucket { TokenLimit = 2, TokensPerPeriod = 1, Period = TimeSpan.FromMinutes(1) },
+        });
+        var body = Json.Parse($$"""{"pings":[{"latitude":1,"longitude":2,"timestamp":{{Now}}}]}""");
+        await handler.SendLocations(new Caller(), body);
+        await handler.SendLocations(new Caller(), body);
+
+        var refused = await Assert.ThrowsAsync<HubException>(() => handler.SendLocations(new Caller(), body));
+        var otherUser = await handler.SendLocations(new Caller(Guid.NewGuid()), body);
+
+        Assert.StartsWith("RATE_LIMITED: Too many location requests for this user; retry after ", refused.Message);
+        Assert.Matches(@"retry after (60|[1-5][0-9]) seconds$", refused.Message);
+        Assert.Equal(2, _grains.User(UserId).Batches.Count);
+        Assert.Equal(1, Assert.IsType<Dictionary<string, object?>>(otherUser)["accepted"]);
+    }
+
+    [Fact]
+    public async Task StreamLocations_of_a_user_whose_bucket_is_empty_ends_with_rate_limited()
+    {
+        var handler = Handler(new RateLimitOptions
+        {
+            IngestionPerUser = new TokenBucket { TokenLimit = 1, TokensPerPeriod = 1, Period = TimeSpan.FromMinutes(1) },
+        });
+        await handler.SendLocations(new Caller(), Json.Parse($$"""{"pings":[{"latitude":1,"longitude":2,"timestamp":{{Now - 5000}}}]}"""));
+
+        var refused = await Assert.ThrowsAsync<HubException>(() => handler.StreamLocations(new Caller(), Pings(3)));
+
+        Assert.StartsWith("RATE_LIMITED: ", refused.Message);
+        Assert.Single(_grains.User(UserId).Batches);
+    }
+
+    [Fact]
     public void The_signalr_user_is_the_tokens_sub_in_lowercase_guid_form()
     {
         var provider = new SubjectUserIdProvider();
@@ -111,11 +151,16 @@ public sealed class HubHandlerTests
         }
     }
 
-    private sealed class Caller : HubCallerContext
+    private sealed class Caller(Guid userId) : HubCallerContext
     {
+        public Caller()
+            : this(UserId)
+        {
+        }
+
         public override string ConnectionId => "c1";
-        public override string? UserIdentifier => UserId.ToString();
-        public override ClaimsPrincipal? User { get; } = new(new ClaimsIdentity([new Claim("sub", UserId.ToString())], "test"));
+        public override string? UserIdentifier => userId.ToString();
+        public override ClaimsPrincipal? User { get; } = new(new ClaimsIdentity([new Claim("sub", userId.ToString())], "test"));
         public override IDictionary<object, object?> Items { get; } = new Dictionary<object, object?>();
         public override IFeatureCollection Features { get; } = new FeatureCollection();
         public override CancellationToken ConnectionAborted => CancellationToken.None;

@@ -56,6 +56,29 @@ public sealed class LocationRequestTests
         Assert.Equal(["pings[0].timestamp: must not be more than 5 minutes in the future"], details);
     }
 
+    [Fact]
+    public void A_ping_older_than_seven_days_is_rejected_but_one_just_inside_the_horizon_is_fine()
+    {
+        var sevenDays = (long)TimeSpan.FromDays(7).TotalMilliseconds;
+        LocationRequests.Parse(Json.Parse($$"""{"pings":[{"latitude":0,"longitude":0,"timestamp":{{T - sevenDays}}}]}"""), Now);
+
+        var details = Json.ValidationDetails(() => LocationRequests.Parse(Json.Parse($$"""
+            {"pings":[{"latitude":0,"longitude":0,"timestamp":{{T}}},{"latitude":0,"longitude":0,"timestamp":{{T - sevenDays - 1}}}]}
+            """), Now));
+
+        Assert.Equal(["pings[1].timestamp: must not be more than 7 days in the past"], details);
+    }
+
+    [Fact]
+    public void The_ping_age_horizon_follows_the_configured_bound()
+    {
+        var window = PingWindow.At(Now, TimeSpan.FromHours(6));
+        var body = $$"""{"pings":[{"latitude":0,"longitude":0,"timestamp":{{T - (long)TimeSpan.FromHours(7).TotalMilliseconds}}}]}""";
+
+        Assert.Equal(["pings[0].timestamp: must not be more than 6 hours in the past"],
+            Json.ValidationDetails(() => LocationRequests.Parse(Json.Parse(body), window)));
+    }
+
     [Theory]
     [InlineData("0", "pings[0].timestamp: must be between 1 and 9223372036854775807")]
     [InlineData("1.5", "pings[0].timestamp: must be an integer")]
@@ -76,7 +99,7 @@ public sealed class LocationRequestTests
     [InlineData("""{}""", "pings")]
     [InlineData("""{"pings":{}}""", "pings")]
     [InlineData("""{"pings":[1]}""", "pings[0]")]
-    [InlineData("""{"deviceId":7,"pings":[{"latitude":0,"longitude":0,"timestamp":1}]}""", "deviceId")]
+    [InlineData("""{"deviceId":7,"pings":[{"latitude":0,"longitude":0,"timestamp":1750000000000}]}""", "deviceId")]
     public void Malformed_batches_name_the_field(string body, string field) =>
         Assert.Equal([field], Json.Fields(() => LocationRequests.Parse(Json.Parse(body), Now)));
 
@@ -84,7 +107,7 @@ public sealed class LocationRequestTests
     public void A_thousand_pings_fit_and_a_thousand_and_one_do_not()
     {
         static string Batch(int n) => "{\"pings\":[" + string.Join(',', Enumerable.Range(1, n)
-            .Select(i => $"{{\"latitude\":0,\"longitude\":0,\"timestamp\":{i}}}")) + "]}";
+            .Select(i => $"{{\"latitude\":0,\"longitude\":0,\"timestamp\":{T - i}}}")) + "]}";
 
         Assert.Equal(1000, LocationRequests.Parse(Json.Parse(Batch(1000)), Now).Pings.Count);
         Assert.Equal(["pings"], Json.Fields(() => LocationRequests.Parse(Json.Parse(Batch(1001)), Now)));

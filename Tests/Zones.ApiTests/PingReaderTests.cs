@@ -14,9 +14,10 @@ public sealed class PingReaderTests
     private static readonly DateTimeOffset Now = DateTimeOffset.FromUnixTimeMilliseconds(1_750_000_000_000);
     private static readonly long T = Now.ToUnixTimeMilliseconds();
     private static readonly long MaxTimestamp = (Now + LocationRequests.MaxClockAhead).ToUnixTimeMilliseconds();
+    private static readonly long MinTimestamp = (Now - LocationRequests.DefaultMaxPingAge).ToUnixTimeMilliseconds();
 
     private static LocationBatch? Fast(string json) =>
-        PingReader.TryRead(new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes(json)), MaxTimestamp);
+        PingReader.TryRead(new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes(json)), PingWindow.At(Now, LocationRequests.DefaultMaxPingAge));
 
     /// <summary>The general path's answer: the batch, or the error details.</summary>
     private static (LocationBatch? Batch, IReadOnlyList<ErrorDetail>? Errors) General(string json)
@@ -56,20 +57,20 @@ public sealed class PingReaderTests
 
     [Theory]
     [InlineData("""{"pings":[]}""")]
-    [InlineData("""{"pings":[{"latitude":91,"longitude":1,"timestamp":5}]}""")]
+    [InlineData("""{"pings":[{"latitude":91,"longitude":1,"timestamp":1750000000000}]}""")]
     [InlineData("""{"pings":[{"latitude":1,"longitude":1}]}""")]
-    [InlineData("""{"pings":[{"latitude":"1","longitude":1,"timestamp":5}]}""")]
+    [InlineData("""{"pings":[{"latitude":"1","longitude":1,"timestamp":1750000000000}]}""")]
     [InlineData("""{"pings":[{"latitude":1,"longitude":1,"timestamp":5.5}]}""")]
     [InlineData("""{"pings":[{"latitude":1,"longitude":1,"timestamp":0}]}""")]
-    [InlineData("""{"pings":[{"latitude":1e999,"longitude":1,"timestamp":5}]}""")]
-    [InlineData("""{"pings":[{"latitude":1,"longitude":1,"timestamp":5,"heading":361}]}""")]
-    [InlineData("""{"pings":[{"latitude":1,"longitude":1,"timestamp":5,"accuracy":-1}]}""")]
-    [InlineData("""{"pings":[{"latitude":1,"longitude":1,"timestamp":5}],"deviceId":7}""")]
+    [InlineData("""{"pings":[{"latitude":1e999,"longitude":1,"timestamp":1750000000000}]}""")]
+    [InlineData("""{"pings":[{"latitude":1,"longitude":1,"timestamp":1750000000000,"heading":361}]}""")]
+    [InlineData("""{"pings":[{"latitude":1,"longitude":1,"timestamp":1750000000000,"accuracy":-1}]}""")]
+    [InlineData("""{"pings":[{"latitude":1,"longitude":1,"timestamp":1750000000000}],"deviceId":7}""")]
     [InlineData("""{"pings":{}}""")]
     [InlineData("""{"pings":[1]}""")]
     [InlineData("""[{"pings":[]}]""")]
-    [InlineData("""{"pings":[{"latitude":1,"longitude":1,"timestamp":5}]} trailing""")]
-    [InlineData("""{"pings":[{"latitude":1,"longitude":1,"timestamp":5}]""")]
+    [InlineData("""{"pings":[{"latitude":1,"longitude":1,"timestamp":1750000000000}]} trailing""")]
+    [InlineData("""{"pings":[{"latitude":1,"longitude":1,"timestamp":1750000000000}]""")]
     [InlineData("")]
     public void An_invalid_body_is_left_to_the_general_path_which_names_the_problem(string json)
     {
@@ -78,10 +79,10 @@ public sealed class PingReaderTests
     }
 
     [Theory]
-    [InlineData("""{"Pings":[{"latitude":1,"longitude":1,"timestamp":5}]}""")]
-    [InlineData("""{"pings":[{"Latitude":1,"longitude":1,"timestamp":5}]}""")]
-    [InlineData("""{"pings":[{"latitude":1,"latitude":2,"longitude":1,"timestamp":5}]}""")]
-    [InlineData("""{"pings":[{"latitude":1,"longitude":1,"timestamp":5}],"pings":[{"latitude":2,"longitude":1,"timestamp":5}]}""")]
+    [InlineData("""{"Pings":[{"latitude":1,"longitude":1,"timestamp":1750000000000}]}""")]
+    [InlineData("""{"pings":[{"Latitude":1,"longitude":1,"timestamp":1750000000000}]}""")]
+    [InlineData("""{"pings":[{"latitude":1,"latitude":2,"longitude":1,"timestamp":1750000000000}]}""")]
+    [InlineData("""{"pings":[{"latitude":1,"longitude":1,"timestamp":1750000000000}],"pings":[{"latitude":2,"longitude":1,"timestamp":1750000000000}]}""")]
     public void Unusual_but_valid_spellings_go_to_the_general_path_which_accepts_them(string json)
     {
         Assert.Null(Fast(json));
@@ -93,6 +94,16 @@ public sealed class PingReaderTests
     {
         Assert.NotNull(Fast($$"""{"pings":[{"latitude":1,"longitude":1,"timestamp":{{MaxTimestamp}}}]}"""));
         Assert.Null(Fast($$"""{"pings":[{"latitude":1,"longitude":1,"timestamp":{{MaxTimestamp + 1}}}]}"""));
+    }
+
+    [Fact]
+    public void A_timestamp_just_inside_the_age_horizon_is_fast_and_one_older_goes_to_the_general_path_which_names_it()
+    {
+        Assert.NotNull(Fast($$"""{"pings":[{"latitude":1,"longitude":1,"timestamp":{{MinTimestamp}}}]}"""));
+        var old = $$"""{"pings":[{"latitude":1,"longitude":1,"timestamp":{{MinTimestamp - 1}}}]}""";
+
+        Assert.Null(Fast(old));
+        Assert.Equal("pings[0].timestamp", Assert.Single(General(old).Errors!).Field);
     }
 
     [Fact]
@@ -111,7 +122,8 @@ public sealed class PingReaderTests
         var random = new Random(7);
         string[] names = ["latitude", "longitude", "accuracy", "timestamp", "speed", "heading", "other", "Latitude"];
         string[] values = ["0", "1.5", "-1", "91", "-181", "360", "361", "null", "\"x\"", "1e3", T.ToString(CultureInfo.InvariantCulture),
-            (MaxTimestamp + 1).ToString(CultureInfo.InvariantCulture), "true", "[]", "{}"];
+            (MaxTimestamp + 1).ToString(CultureInfo.InvariantCulture), (MinTimestamp - 1).ToString(CultureInfo.InvariantCulture),
+            "true", "[]", "{}"];
         for (var round = 0; round < 2_000; round++)
         {
             var pings = Enumerable.Range(0, random.Next(0, 4)).Select(_ =>

@@ -218,7 +218,7 @@ public sealed class PipelineTests(ApiHost host) : IClassFixture<ApiHost>
     {
         var token = await RegisterAsync("badping");
         var response = await Send(Post, "/api/v1/locations",
-            """{"pings":[{"latitude":1,"longitude":1,"timestamp":1},{"latitude":"1","longitude":1,"timestamp":1}]}""", token);
+            $$"""{"pings":[{"latitude":1,"longitude":1,"timestamp":{{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}}},{"latitude":"1","longitude":1,"timestamp":{{DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}}}]}""", token);
         Assert.Equal(400, response.Status);
         Assert.Equal("pings[1].latitude", response.Json.GetProperty("error").GetProperty("details")[0].GetProperty("field").GetString());
     }

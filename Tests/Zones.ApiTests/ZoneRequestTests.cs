@@ -35,6 +35,8 @@ public sealed class ZoneRequestTests
     [InlineData("notificationOption", "\"always\"")]
     [InlineData("dwellSeconds", "-1")]
     [InlineData("dwellSeconds", "1.5")]
+    [InlineData("dwellSeconds", "604801")]
+    [InlineData("dwellSeconds", "4294967296")]
     [InlineData("notificationText", "\"\"")]
     [InlineData("color", "5")]
     public void Out_of_range_zone_fields_are_named(string field, string value)
@@ -42,6 +44,14 @@ public sealed class ZoneRequestTests
         var body = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>("""{"title":"t","latitude":1,"longitude":1}""")!;
         body[field] = Json.Parse(value);
         Assert.Equal([field], Json.Fields(() => ZoneRequests.Parse(Json.Parse(JsonSerializer.Serialize(body)))));
+    }
+
+    [Fact]
+    public void A_dwell_of_seven_days_is_the_longest_accepted()
+    {
+        Assert.Equal(604_800, ZoneRequests.Parse(Json.Parse("""{"title":"t","latitude":1,"longitude":1,"dwellSeconds":604800}""")).DwellSeconds);
+        Assert.Equal(["dwellSeconds: must be between 0 and 604800"], Json.ValidationDetails(() => ZoneRequests.Parse(
+            Json.Parse("""{"title":"t","latitude":1,"longitude":1,"dwellSeconds":604801}"""))));
     }
 
     [Fact]

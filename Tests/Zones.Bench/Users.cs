@@ -58,7 +58,9 @@ public sealed class Seeder(BenchOptions options) : IDisposable
             if (saved is not null && saved.Users.Length >= options.Users && saved.Users.All(u => u.Zones.Length == options.Zones)
                 && saved.Api == options.Api.ToString())
             {
-                var clock = saved.Clock + 3_600_000;
+                // Forward into the Api's ping age horizon if the saved clock fell behind it: a jump ahead is harmless
+                // (the walk slows down), a ping older than Limits:MaxPingAge would be refused.
+                var clock = Math.Max(saved.Clock + 3_600_000, FirstTimestamp());
                 if (clock < DateTimeOffset.UtcNow.AddDays(-1).ToUnixTimeMilliseconds())
                 {
                     var users = saved.Users.Take(options.Users).Select((u, i) => new BenchUser(i, u)).ToArray();
@@ -113,7 +115,7 @@ public sealed class Seeder(BenchOptions options) : IDisposable
             });
         TokensAt = DateTime.UtcNow;
         Console.WriteLine($"users: {options.Users} users and {options.Users * options.Zones} zones in {clock.Elapsed.TotalSeconds:F1} s");
-        var start = DateTimeOffset.UtcNow.AddDays(-30).ToUnixTimeMilliseconds();
+        var start = FirstTimestamp();
         await SaveAsync(users, start);
         return (users, start);
     }
@@ -179,6 +181,10 @@ public sealed class Seeder(BenchOptions options) : IDisposable
         });
         TokensAt = DateTime.UtcNow;
     }
+
+    /// <summary>Where a new clock starts: 6 days back, inside the Api's default ping age bound (Limits:MaxPingAge, 7
+    /// days), leaving 5 days of device time (until a day before now) for the runs that reuse the users.</summary>
+    private static long FirstTimestamp() => DateTimeOffset.UtcNow.AddDays(-6).ToUnixTimeMilliseconds();
 
     public async Task SaveAsync(BenchUser[] users, long clock)
     {

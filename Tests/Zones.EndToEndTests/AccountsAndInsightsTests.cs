@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Npgsql;
 using static Zones.EndToEndTests.Walk;
@@ -43,6 +44,38 @@ public sealed class AccountsAndInsightsTests(LocalCluster cluster) : IClassFixtu
 
         Assert.NotEmpty(sockets);
         return sockets;
+    }
+
+    /// <summary>The only test here that logs in: the failures it makes also use up loopback's per-address figure.</summary>
+    [Fact]
+    public async Task The_sixth_failed_login_is_429_with_retry_after_while_earlier_successes_were_not_counted()
+    {
+        var email = $"guess-{Guid.NewGuid():N}@example.test";
+        using var client = new ZonesClient(cluster.ApiUrl);
+        await client.RegisterAsync(email);
+        using var http = new HttpClient { BaseAddress = cluster.ApiUrl };
+        Task<HttpResponseMessage> LoginAsync(string password) =>
+            http.PostAsJsonAsync("/api/v1/auth/login", new { email, password });
+        for (var i = 0; i < 3; i++)
+        {
+            using var success = await LoginAsync("correct horse battery");
+            Assert.Equal(HttpStatusCode.OK, success.StatusCode);
+        }
+
+        for (var i = 0; i < 5; i++)
+        {
+            using var failure = await LoginAsync("wrong horse battery");
+            Assert.Equal(HttpStatusCode.Unauthorized, failure.StatusCode);
+        }
+
+        using var refused = await LoginAsync("wrong horse battery");
+        using var rightPassword = await LoginAsync("correct horse battery");
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        Assert.InRange(refused.Headers.RetryAfter!.Delta!.Value.TotalSeconds, 850, 900);
+        var error = JsonNode.Parse(await refused.Content.ReadAsStringAsync())!["error"]!;
+        Assert.Equal("RATE_LIMITED", error["code"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.TooManyRequests, rightPassword.StatusCode);
     }
 
     [Fact]

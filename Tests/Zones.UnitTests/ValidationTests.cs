@@ -47,6 +47,16 @@ public sealed class ValidationTests
     }
 
     [Fact]
+    public void A_dwell_longer_than_seven_days_is_rejected()
+    {
+        GeofenceEngine.Validate(CircleDefinition(0, 0, 200) with { DwellSeconds = ZoneLimits.MaxDwellSeconds });
+
+        var detail = Assert.Single(Reject(CircleDefinition(0, 0, 200) with { DwellSeconds = ZoneLimits.MaxDwellSeconds + 1 }));
+
+        Assert.Equal(("dwellSeconds", "must be between 0 and 604800 (7 days)"), (detail.Field, detail.Reason));
+    }
+
+    [Fact]
     public void An_unclosed_ring_is_rejected_with_the_ring_named()
     {
         var open = Positions((13.40, 52.50), (13.41, 52.50), (13.41, 52.51), (13.40, 52.51));

@@ -26,6 +26,10 @@
 #   ZONES_READY_TIMEOUT seconds to wait for each node's /health/ready (default 120)
 #   ZONES_SKIP_BUILD=1  never build; start from the existing Release output
 #   ZONES_LOCAL_DIR     where the data lives (default <repo>/.local)
+#   ZONES_LIMIT_LOOPBACK=1  apply the Api's per-IP rate limits to 127.0.0.1 too (by default loopback is
+#                       exempt: every client of this cluster is on this machine, and the benchmarks seed
+#                       hundreds of users and thousands of zones from one address). Per-account and
+#                       per-user limits apply either way; RateLimits__Enabled=false switches all off.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -335,9 +339,14 @@ if [[ ${failed} -eq 0 ]]; then
   if api_alive; then
     log "api already runs (pid $(pid_of api)): reused"
   else
+    API_LIMITS=()
+    if [[ "${ZONES_LIMIT_LOOPBACK:-0}" != "1" ]]; then
+      API_LIMITS=("RateLimits__ExemptNetworks__0=127.0.0.0/8" "RateLimits__ExemptNetworks__1=::1/128")
+    fi
     start_node api "${API_DIR}" "${API_DLL}" "ASPNETCORE_URLS=http://127.0.0.1:${API_PORT}" \
       "Images__Directory=${LOCAL}/images" \
-      "ConnectionStrings__Postgres=Host=127.0.0.1;Port=${PG_PORT};Username=zones_api;Password=${ZONES_API_DB_PASSWORD};Database=zones"
+      "ConnectionStrings__Postgres=Host=127.0.0.1;Port=${PG_PORT};Username=zones_api;Password=${ZONES_API_DB_PASSWORD};Database=zones" \
+      "${API_LIMITS[@]}"
   fi
   wait_ready api "http://127.0.0.1:${API_PORT}" || failed=1
 fi

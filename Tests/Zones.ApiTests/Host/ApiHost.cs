@@ -19,18 +19,27 @@ public class ApiHost : IAsyncLifetime
 
     internal InMemoryServer Server => _server;
 
-    /// <summary>Settings a derived host adds, as command-line arguments (<c>--Section:Key=value</c>).</summary>
+    /// <summary>Settings a derived host adds, as command-line arguments (<c>--Section:Key=value</c>). Rate limits are
+    /// off unless a host turns them on (RateLimitTests): with them, a test's outcome would depend on how many
+    /// requests its neighbours in the same host sent from the same (absent) address.</summary>
     protected virtual string[] Settings => [];
+
+    /// <summary>Service overrides of a derived host (a clock it moves), after the Api's own registrations.</summary>
+    protected virtual void ConfigureServices(IServiceCollection services)
+    {
+    }
 
     public async Task InitializeAsync()
     {
         _app = Zones.Api.ZonesApiApp.Build(
             ["--Jwt:SigningKey=an-in-memory-test-key-of-enough-length", "--Serilog:MinimumLevel:Default=Warning",
-                $"--Images:Directory={ImagesDirectory}", .. Settings],
+                $"--Images:Directory={ImagesDirectory}",
+                "--RateLimits:Enabled=false", .. Settings],
             builder =>
             {
                 builder.Services.AddSingleton<IServer>(_server);
                 builder.Services.AddSingleton(FakeCluster.Create(Grains));
+                ConfigureServices(builder.Services);
             });
         await _app.StartAsync();
     }

@@ -44,11 +44,12 @@ internal sealed class InMemoryServer : IServer
 
     public Task<TestResponse> SendAsync(HttpMethod method, string pathAndQuery, string? body = null,
         string? contentType = "application/json", string? bearer = null, string? requestId = null,
-        IReadOnlyDictionary<string, string>? headers = null) =>
-        SendBytesAsync(method, pathAndQuery, body is null ? null : Encoding.UTF8.GetBytes(body), contentType, bearer, requestId, headers);
+        IReadOnlyDictionary<string, string>? headers = null, string? remoteAddress = null) =>
+        SendBytesAsync(method, pathAndQuery, body is null ? null : Encoding.UTF8.GetBytes(body), contentType, bearer, requestId, headers, remoteAddress);
 
     public async Task<TestResponse> SendBytesAsync(HttpMethod method, string pathAndQuery, byte[]? body,
-        string? contentType, string? bearer = null, string? requestId = null, IReadOnlyDictionary<string, string>? headers = null)
+        string? contentType, string? bearer = null, string? requestId = null, IReadOnlyDictionary<string, string>? headers = null,
+        string? remoteAddress = null)
     {
         var process = _process ?? throw new InvalidOperationException("The app is not started");
         var queryAt = pathAndQuery.IndexOf('?');
@@ -93,6 +94,10 @@ internal sealed class InMemoryServer : IServer
         features.Set<IHttpResponseBodyFeature>(response);
         features.Set<IHttpRequestIdentifierFeature>(new HttpRequestIdentifierFeature());
         features.Set<IHttpRequestLifetimeFeature>(new HttpRequestLifetimeFeature());
+        if (remoteAddress is not null)
+        {
+            features.Set<IHttpConnectionFeature>(new HttpConnectionFeature { RemoteIpAddress = System.Net.IPAddress.Parse(remoteAddress) });
+        }
 
         await process(features);
         var content = response.Content.ToArray();

@@ -130,11 +130,12 @@ public sealed class UserGrainClusterTests(ZonesClusterFixture fixture)
     }
 
     [Fact]
-    public async Task A_dwell_months_away_keeps_its_reminder_until_the_visit_ends()
+    public async Task A_dwell_days_away_keeps_its_reminder_until_the_visit_ends()
     {
-        // 60 days is more than a grain timer accepts (about 49.7 days): the timer is capped, the reminder is not.
+        // The longest dwell allowed (7 days) is more than one timer is set for (a day): the timer is capped, the
+        // reminder is not.
         var user = await NewUserAsync();
-        await user.CreateZone(Circle() with { DwellSeconds = (int)TimeSpan.FromDays(60).TotalSeconds });
+        await user.CreateZone(Circle() with { DwellSeconds = ZoneLimits.MaxDwellSeconds });
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 
         var entered = await user.ReportLocations(new LocationBatch("phone", [At(0, Lat, Lon) with { Timestamp = now }]));
