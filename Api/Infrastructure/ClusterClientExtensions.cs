@@ -8,8 +8,10 @@ public sealed class OrleansClientOptions
 {
     public const string Section = "Orleans";
 
+    [System.ComponentModel.DataAnnotations.Required]
     public string ClusterId { get; set; } = "zones-local";
 
+    [System.ComponentModel.DataAnnotations.Required]
     public string ServiceId { get; set; } = "zones";
 
     /// <summary>True when the host supplies its own <see cref="IClusterClient"/> (a test cluster's).</summary>
@@ -24,6 +26,8 @@ public static partial class ClusterClientExtensions
     public static WebApplicationBuilder AddZonesClusterClient(this WebApplicationBuilder builder)
     {
         var options = builder.Configuration.GetSection(OrleansClientOptions.Section).Get<OrleansClientOptions>() ?? new();
+        builder.Services.AddOptions<OrleansClientOptions>().BindConfiguration(OrleansClientOptions.Section)
+            .ValidateDataAnnotations().ValidateOnStart();
         if (options.UseExternalClient || builder.Services.Any(s => s.ServiceType == typeof(IClusterClient)))
         {
             return builder;

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Net;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Configuration;
@@ -12,19 +13,27 @@ using Zones.Users;
 
 namespace Zones.Silo.Hosting;
 
-/// <summary>The silo's Orleans settings (configuration section <c>Orleans</c>).</summary>
-public sealed class OrleansSettings
+/// <summary>The silo's Orleans settings (configuration section <c>Orleans</c>), validated at start.</summary>
+public sealed class OrleansSettings : IValidatableObject
 {
+    public const string Section = "Orleans";
+
+    [Required]
     public string ClusterId { get; set; } = "zones-local";
+    [Required]
     public string ServiceId { get; set; } = "zones";
+    [Range(1, 65535)]
     public int SiloPort { get; set; } = 11111;
+    [Range(1, 65535)]
     public int GatewayPort { get; set; } = 30000;
     /// <summary>The address other silos and clients reach this silo on.</summary>
+    [Required]
     public string AdvertisedIP { get; set; } = "127.0.0.1";
 
     /// <summary>How long a grain (a user) may stay idle (no call, no reminder) before it is deactivated and its
     /// memory freed; its next call activates it again from PostgreSQL (two reads). Long enough that a phone
     /// pinging every few minutes stays in memory, short enough that users who stopped moving leave.</summary>
+    [Range(typeof(TimeSpan), "00:01:00", "7.00:00:00")]
     public TimeSpan GrainCollectionAge { get; set; } = DefaultGrainCollectionAge;
 
     public static readonly TimeSpan DefaultGrainCollectionAge = TimeSpan.FromHours(2);
@@ -32,6 +41,24 @@ public sealed class OrleansSettings
     /// <summary>The address the silo and gateway ports are bound to; empty means <see cref="AdvertisedIP"/>.
     /// Never all interfaces by default: the silo network carries no authentication.</summary>
     public string? ListenIP { get; set; }
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (!IPAddress.TryParse(AdvertisedIP, out _))
+        {
+            yield return new ValidationResult($"Orleans:AdvertisedIP '{AdvertisedIP}' is not an IP address.", [nameof(AdvertisedIP)]);
+        }
+
+        if (!string.IsNullOrWhiteSpace(ListenIP) && !IPAddress.TryParse(ListenIP, out _))
+        {
+            yield return new ValidationResult($"Orleans:ListenIP '{ListenIP}' is not an IP address.", [nameof(ListenIP)]);
+        }
+
+        if (SiloPort == GatewayPort)
+        {
+            yield return new ValidationResult("Orleans:SiloPort and Orleans:GatewayPort must differ.", [nameof(GatewayPort)]);
+        }
+    }
 
     /// <summary>Binds both Orleans ports to <see cref="ListenIP"/> (or the advertised address), never to
     /// 0.0.0.0 unless an operator asks for it explicitly.</summary>
@@ -54,7 +81,10 @@ public static class SiloHostExtensions
     {
         var postgres = RequiredConnectionString(builder.Configuration, "Postgres");
         var redis = RequiredConnectionString(builder.Configuration, "Redis");
-        var settings = builder.Configuration.GetSection("Orleans").Get<OrleansSettings>() ?? new OrleansSettings();
+        var settings = builder.Configuration.GetSection(OrleansSettings.Section).Get<OrleansSettings>() ?? new OrleansSettings();
+        // Validated before anything starts, so a bad address or port stops the silo with a message naming it.
+        builder.Services.AddOptions<OrleansSettings>().BindConfiguration(OrleansSettings.Section)
+            .ValidateDataAnnotations().ValidateOnStart();
 
         builder.Services.AddZonesGrainServices(postgres, redis);
         // One per process: it reads the process-wide meter, so in-process test clusters leave it out.
@@ -66,7 +96,9 @@ public static class SiloHostExtensions
                 o.ClusterId = settings.ClusterId;
                 o.ServiceId = settings.ServiceId;
             });
-            silo.Configure<EndpointOptions>(settings.ApplyTo);
+            // Through the validated options: a bad address fails with the validation message, not a parse error.
+            silo.Services.AddOptions<EndpointOptions>()
+                .Configure<Microsoft.Extensions.Options.IOptions<OrleansSettings>>((endpoints, validated) => validated.Value.ApplyTo(endpoints));
             silo.UseAdoNetClustering(o =>
             {
                 o.Invariant = "Npgsql";
@@ -108,7 +140,6 @@ public static class SiloHostExtensions
             .AddMessagePackProtocol()
             .AddStackExchangeRedis(redis, o => o.Configuration.ChannelPrefix = RedisChannel.Literal(ZonesHub.RedisChannelPrefix));
         services.AddSingleton<IZoneEventPublisher, SignalRZoneEventPublisher>();
-        services.AddSingleton(new RedisProbe(redis));
         return services;
     }
 
