@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.SignalR;
-using StackExchange.Redis;
 using Zones.Api.Infrastructure;
 using Zones.Realtime;
+using Zones.ServiceDefaults;
 
 namespace Zones.Api.Realtime;
 
@@ -35,8 +35,7 @@ public static class RealtimeExtensions
         var redis = builder.Configuration.GetConnectionString("Redis");
         if (!string.IsNullOrWhiteSpace(redis))
         {
-            builder.Services.AddSignalR().AddStackExchangeRedis(redis,
-                o => o.Configuration.ChannelPrefix = RedisChannel.Literal(ChannelPrefix));
+            builder.Services.AddSignalR().AddZonesRedisBackplane(redis, ChannelPrefix);
         }
 
         return builder;

@@ -2,11 +2,12 @@ using System.ComponentModel.DataAnnotations;
 using System.Net;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Configuration;
-using StackExchange.Redis;
 using Zones.Accounts;
 using Zones.Geofencing;
 using Zones.Realtime;
+using Zones.ServiceDefaults;
 using Zones.Silo.Observability;
+using Zones.Silo.Postgres;
 using Zones.Silo.Realtime;
 using Zones.Silo.Statistics;
 using Zones.Users;
@@ -79,7 +80,7 @@ public static class SiloHostExtensions
     /// <summary>Orleans with PostgreSQL membership, presence storage and reminders, plus the grains' adapters.</summary>
     public static WebApplicationBuilder AddZonesSilo(this WebApplicationBuilder builder)
     {
-        var postgres = RequiredConnectionString(builder.Configuration, "Postgres");
+        var postgres = DatabaseOutage.WithFailFastDefaults(RequiredConnectionString(builder.Configuration, "Postgres"));
         var redis = RequiredConnectionString(builder.Configuration, "Redis");
         var settings = builder.Configuration.GetSection(OrleansSettings.Section).Get<OrleansSettings>() ?? new OrleansSettings();
         // Validated before anything starts, so a bad address or port stops the silo with a message naming it.
@@ -112,9 +113,11 @@ public static class SiloHostExtensions
     }
 
     /// <summary>Durable reminders (dwell wake-ups) in PostgreSQL. Presence is not Orleans grain storage: it is
-    /// written with the activities, in their transaction (<see cref="Zones.Silo.Postgres.ActivityWriter"/>).</summary>
+    /// written with the activities, in their transaction (<see cref="Zones.Silo.Postgres.ActivityWriter"/>).
+    /// A database outage met in any grain call reaches the caller as UNAVAILABLE (<see cref="DatabaseOutageFilter"/>).</summary>
     public static ISiloBuilder AddZonesStorage(this ISiloBuilder silo, string postgres)
     {
+        silo.AddIncomingGrainCallFilter<DatabaseOutageFilter>();
         silo.UseAdoNetReminderService(o =>
         {
             o.Invariant = "Npgsql";
@@ -138,7 +141,7 @@ public static class SiloHostExtensions
         // protocols, and a node cannot serialize a message it received from Redis for a protocol that is missing.
         services.AddSignalR()
             .AddMessagePackProtocol()
-            .AddStackExchangeRedis(redis, o => o.Configuration.ChannelPrefix = RedisChannel.Literal(ZonesHub.RedisChannelPrefix));
+            .AddZonesRedisBackplane(redis, ZonesHub.RedisChannelPrefix);
         services.AddSingleton<IZoneEventPublisher, SignalRZoneEventPublisher>();
         return services;
     }

@@ -21,6 +21,7 @@ public static class PostgresServiceCollectionExtensions
     public static IServiceCollection AddZonesPostgres(this IServiceCollection services, string connectionString)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        connectionString = DatabaseOutage.WithFailFastDefaults(connectionString);
         services.TryAddSingleton(new ZonesPostgresSettings(connectionString));
         services.TryAddSingleton(sp =>
         {
