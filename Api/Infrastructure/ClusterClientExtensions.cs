@@ -54,6 +54,9 @@ public static partial class ClusterClientExtensions
             });
             // The default is a minute; a silo that was killed should stop being offered as a gateway sooner.
             client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(10));
+            // A call whose answer was lost with a killed silo fails after 10 s instead of Orleans' default 30 s;
+            // ping batches are retried sooner than that (LocationsApi.Report), everything else answers 503.
+            client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10));
             client.UseConnectionRetryFilter<RetryUntilStopped>();
         });
         return builder;

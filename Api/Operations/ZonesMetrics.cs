@@ -17,7 +17,12 @@ public static class ZonesMetrics
         "zones_auth_attempts_total", "Register and login attempts by outcome.",
         new CounterConfiguration { LabelNames = ["kind", "result"] });
 
+    private static readonly Counter Retries = Metrics.CreateCounter(
+        "zones_ping_batch_retries_total", "Ping batches sent again because their silo went away (failover).");
+
     public static void PingsReceived(int count) => Pings.Inc(count);
+
+    public static void PingBatchRetried() => Retries.Inc();
 
     public static void EventsReturned(IReadOnlyList<ZoneEvent> events)
     {
