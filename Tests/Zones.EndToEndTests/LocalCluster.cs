@@ -105,6 +105,15 @@ public class LocalCluster : IAsyncLifetime
     /// <summary>The HTTP endpoints (health, metrics) of the silos that run now.</summary>
     public IReadOnlyList<Uri> LiveSiloUrls => _silos.Where(s => s.IsRunning).Select(s => s.Url).ToList();
 
+    /// <summary>Kills one silo (SIGKILL: no graceful shutdown, its connections reset), as a crash would.</summary>
+    public void KillSilo(int index) => _silos[index].Kill();
+
+    /// <summary>Sends a signal (STOP, CONT) to one silo's process.</summary>
+    public void SignalSilo(int index, string signal) => _silos[index].Signal(signal);
+
+    /// <summary>Whether a silo's process still runs.</summary>
+    public bool SiloRuns(int index) => _silos[index].IsRunning;
+
     /// <summary>Kills every silo at once (no graceful shutdown), as a power cut would.</summary>
     public void KillAllSilos()
     {
@@ -297,6 +306,12 @@ public sealed class NodeProcess
         catch (InvalidOperationException)
         {
         }
+    }
+
+    public void Signal(string signal)
+    {
+        using var kill = Process.Start("kill", [$"-{signal}", _process.Id.ToString()]);
+        kill.WaitForExit();
     }
 
     public string Tail(int lines)
