@@ -47,56 +47,23 @@ public static class LocationsApi
     /// <summary>How long a ping batch may keep being retried after its silo went away.</summary>
     internal static readonly TimeSpan RetryBudget = TimeSpan.FromSeconds(2);
 
-    /// <summary>How long a ping batch waits for its answer before the same batch also goes again.</summary>
-    internal static readonly TimeSpan HedgeAfter = TimeSpan.FromSeconds(1);
-
-    /// <summary>The one call path for pings, from HTTP and from the hub alike. Resending a batch is harmless by
-    /// design (pings not newer than the user's high-water mark are ignored, a transition keeps its id), so:
-    /// a batch whose call failed because its silo went away (killed, not yet declared dead) is sent again until
-    /// <see cref="RetryBudget"/> is spent, and a batch without an answer after <see cref="HedgeAfter"/> (its
-    /// answer may have been lost with a killed silo, which would otherwise wait for the client's response
-    /// timeout) is sent once more alongside it; the first answer wins. A database outage (UNAVAILABLE from the
-    /// grain) is not retried: it fails fast.</summary>
+    /// <summary>The one call path for pings, from HTTP and from the hub alike. A batch whose call failed because
+    /// its silo went away (killed, not yet declared dead) is sent again until <see cref="RetryBudget"/> is spent:
+    /// resending a batch is harmless by design (pings not newer than the user's high-water mark are ignored, and
+    /// a transition keeps its id), and the user's grain answers from another silo as soon as the dead one is
+    /// declared dead. A database outage (UNAVAILABLE from the grain) is not retried: it fails fast.</summary>
     internal static async Task<LocationReport> Report([FromServices] IClusterClient cluster, Guid userId, LocationBatch batch)
     {
         ZonesMetrics.PingsReceived(batch.Pings.Count);
         var grain = cluster.GetGrain<IUserGrain>(userId);
         var started = Environment.TickCount64;
-        var primary = WithRetries(grain, batch, started);
-        LocationReport report;
-        try
-        {
-            report = await primary.WaitAsync(HedgeAfter);
-        }
-        catch (TimeoutException) when (!primary.IsCompleted)
-        {
-            ZonesMetrics.PingBatchRetried();
-            var hedge = WithRetries(grain, batch, started);
-            var winner = await Task.WhenAny(primary, hedge);
-            var loser = winner == primary ? hedge : primary;
-            if (winner.IsCompletedSuccessfully)
-            {
-                _ = loser.ContinueWith(static t => t.Exception, TaskContinuationOptions.OnlyOnFaulted);
-                report = winner.Result;
-            }
-            else
-            {
-                _ = winner.Exception;
-                report = await loser;
-            }
-        }
-
-        ZonesMetrics.EventsReturned(report.Events);
-        return report;
-    }
-
-    private static async Task<LocationReport> WithRetries(IUserGrain grain, LocationBatch batch, long started)
-    {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return await grain.ReportLocations(batch);
+                var report = await grain.ReportLocations(batch);
+                ZonesMetrics.EventsReturned(report.Events);
+                return report;
             }
             catch (Exception ex) when (ApiErrors.IsSiloGone(ex)
                 && Environment.TickCount64 - started + Backoff(attempt) < RetryBudget.TotalMilliseconds)
