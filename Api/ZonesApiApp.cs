@@ -34,7 +34,7 @@ public static class ZonesApiApp
 
         var app = builder.Build();
         app.UseZonesEdge();               // request id, logging, errors, auth
-        app.MapZonesOperations();         // /health, /metrics, /openapi
+        app.MapZonesApiOperations();      // /health, /metrics, /openapi
         app.MapAuthApi();
         app.MapUsersApi();
         app.MapZonesApi();

@@ -6,6 +6,6 @@ builder.AddZonesObservability();   // Serilog, health
 builder.AddZonesSilo();            // Orleans, PostgreSQL providers, adapters, SignalR publisher
 
 var app = builder.Build();
-app.MapZonesOperations();          // /metrics, /health, /health/live, /health/ready
+app.MapZonesSiloOperations();      // /metrics, /health, /health/live, /health/ready
 await app.MigrateZonesDatabaseAsync();
 await app.RunAsync();

@@ -99,15 +99,35 @@ public static class ApiErrors
             zones.Details.Take(MaxDetails).ToList()),
     };
 
+    /// <summary>Whether the call failed because the silo it went to (or through) is gone or unreachable: it never
+    /// ran, or ran on a silo that is now dead, and the same call may succeed on another silo in a moment.</summary>
+    public static bool IsSiloGone(Exception exception)
+    {
+        for (var current = exception; current is not null; current = current.InnerException)
+        {
+            if (current is SiloUnavailableException or OrleansMessageRejectionException or ClientNotAvailableException
+                or Orleans.Runtime.Messaging.ConnectionFailedException)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>Whether the failure says the cluster cannot answer now (a silo died, no gateway, a call timed
     /// out, the database is unreachable from a silo), as opposed to a bug: the client should retry, so it is
     /// 503, not 500. Nothing is half-written in those cases: a grain whose commit failed reloads its state.</summary>
     public static bool IsClusterUnavailable(Exception exception)
     {
+        if (IsSiloGone(exception))
+        {
+            return true;
+        }
+
         for (var current = exception; current is not null; current = current.InnerException)
         {
-            if (current is SiloUnavailableException or OrleansMessageRejectionException or ClientNotAvailableException
-                or TimeoutException or OrleansLifecycleCanceledException or Orleans.Runtime.Messaging.ConnectionFailedException
+            if (current is TimeoutException or OrleansLifecycleCanceledException
                 or System.Data.Common.DbException { IsTransient: true } or System.Net.Sockets.SocketException)
             {
                 return true;

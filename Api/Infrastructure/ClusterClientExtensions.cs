@@ -8,8 +8,10 @@ public sealed class OrleansClientOptions
 {
     public const string Section = "Orleans";
 
+    [System.ComponentModel.DataAnnotations.Required]
     public string ClusterId { get; set; } = "zones-local";
 
+    [System.ComponentModel.DataAnnotations.Required]
     public string ServiceId { get; set; } = "zones";
 
     /// <summary>True when the host supplies its own <see cref="IClusterClient"/> (a test cluster's).</summary>
@@ -24,6 +26,8 @@ public static partial class ClusterClientExtensions
     public static WebApplicationBuilder AddZonesClusterClient(this WebApplicationBuilder builder)
     {
         var options = builder.Configuration.GetSection(OrleansClientOptions.Section).Get<OrleansClientOptions>() ?? new();
+        builder.Services.AddOptions<OrleansClientOptions>().BindConfiguration(OrleansClientOptions.Section)
+            .ValidateDataAnnotations().ValidateOnStart();
         if (options.UseExternalClient || builder.Services.Any(s => s.ServiceType == typeof(IClusterClient)))
         {
             return builder;
@@ -50,6 +54,9 @@ public static partial class ClusterClientExtensions
             });
             // The default is a minute; a silo that was killed should stop being offered as a gateway sooner.
             client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(10));
+            // A call whose answer was lost with a killed silo fails after 10 s instead of Orleans' default 30 s;
+            // ping batches are retried sooner than that (LocationsApi.Report), everything else answers 503.
+            client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10));
             client.UseConnectionRetryFilter<RetryUntilStopped>();
         });
         return builder;

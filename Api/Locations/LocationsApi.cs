@@ -57,12 +57,36 @@ public static class LocationsApi
         await LocationsResponse.WriteAsync(http.Response, report);
     }
 
-    /// <summary>The one call path for pings, from HTTP and from the hub alike.</summary>
+    /// <summary>How long a ping batch may keep being retried after its silo went away.</summary>
+    internal static readonly TimeSpan RetryBudget = TimeSpan.FromSeconds(2);
+
+    /// <summary>The one call path for pings, from HTTP and from the hub alike. A batch whose call failed because
+    /// its silo went away (killed, not yet declared dead) is sent again until <see cref="RetryBudget"/> is spent:
+    /// resending a batch is harmless by design (pings not newer than the user's high-water mark are ignored, and
+    /// a transition keeps its id), and the user's grain answers from another silo as soon as the dead one is
+    /// declared dead. A database outage (UNAVAILABLE from the grain) is not retried: it fails fast.</summary>
     internal static async Task<LocationReport> Report([FromServices] IClusterClient cluster, Guid userId, LocationBatch batch)
     {
         ZonesMetrics.PingsReceived(batch.Pings.Count);
-        var report = await cluster.GetGrain<IUserGrain>(userId).ReportLocations(batch);
-        ZonesMetrics.EventsReturned(report.Events);
-        return report;
+        var grain = cluster.GetGrain<IUserGrain>(userId);
+        var started = Environment.TickCount64;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var report = await grain.ReportLocations(batch);
+                ZonesMetrics.EventsReturned(report.Events);
+                return report;
+            }
+            catch (Exception ex) when (ApiErrors.IsSiloGone(ex)
+                && Environment.TickCount64 - started + Backoff(attempt) < RetryBudget.TotalMilliseconds)
+            {
+                ZonesMetrics.PingBatchRetried();
+                await Task.Delay(Backoff(attempt));
+            }
+        }
     }
+
+    /// <summary>50, 100, 200, 400 ms, then 400 ms: a death is declared within about a second and a half.</summary>
+    private static int Backoff(int attempt) => 50 << Math.Min(attempt - 1, 3);
 }

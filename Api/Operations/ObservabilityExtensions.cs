@@ -1,31 +1,22 @@
 using Serilog;
-using Serilog.Formatting.Compact;
 using Zones.Api.Infrastructure;
+using Zones.ServiceDefaults;
 
 namespace Zones.Api.Operations;
 
 public static class ObservabilityExtensions
 {
-    /// <summary>Serilog as the one sink (compact JSON on stdout, <c>Service=zones-api</c>), health probes,
-    /// and the OpenAPI document. Levels come from the <c>Serilog</c> configuration section.</summary>
+    /// <summary>The shared foundation (Serilog tagged <c>Service=zones-api</c>, PostgreSQL and Redis checks), the
+    /// cluster check that decides readiness, and the OpenAPI document.</summary>
     public static WebApplicationBuilder AddZonesObservability(this WebApplicationBuilder builder)
     {
-        builder.Services.AddSerilog((services, logger) => logger
-            .ReadFrom.Configuration(builder.Configuration)
-            .Enrich.FromLogContext()
-            .Enrich.With<RequestIdLogEnricher>()
-            .Enrich.WithProperty("Service", "zones-api")
-            // Written by a background thread: a request never waits on the console (or the pipe behind it). The
-            // buffer is bounded; if it ever fills, lines are dropped rather than requests slowed.
-            .WriteTo.Async(sink => sink.Console(new CompactJsonFormatter()), bufferSize: 50_000, blockWhenFull: false));
+        builder.AddZonesServiceDefaults("zones-api", logger => logger.Enrich.With<RequestIdLogEnricher>());
         // prometheus-net would otherwise listen to every .NET meter, which turns on ASP.NET Core's and Kestrel's
         // per-request instruments. The Api exports its own counters, prometheus-net's HTTP metrics, and the
         // connection meters of SignalR (hub connections), nothing per request.
         Prometheus.Metrics.ConfigureMeterAdapter(o => o.InstrumentFilterPredicate = i =>
             i.Meter.Name is "Microsoft.AspNetCore.Http.Connections" or "Microsoft.AspNetCore.SignalR");
-        builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<RedisConnection>();
-        builder.Services.AddSingleton<HealthProbe>();
+        builder.AddZonesClusterCheck<ClusterHealthCheck>();
         builder.Services.AddOpenApi();
         return builder;
     }

@@ -21,7 +21,12 @@ public static class ZonesMetrics
         "zones_rate_limited_total", "Requests answered 429 by a rate limit of this node.",
         new CounterConfiguration { LabelNames = ["limit"] });
 
+    private static readonly Counter Retries = Metrics.CreateCounter(
+        "zones_ping_batch_retries_total", "Ping batches sent again because their silo went away (failover).");
+
     public static void PingsReceived(int count) => Pings.Inc(count);
+
+    public static void PingBatchRetried() => Retries.Inc();
 
     public static void EventsReturned(IReadOnlyList<ZoneEvent> events)
     {

@@ -1,8 +1,8 @@
 using Microsoft.AspNetCore.SignalR;
-using StackExchange.Redis;
 using Zones.Api.Infrastructure;
 using Zones.Api.Limits;
 using Zones.Realtime;
+using Zones.ServiceDefaults;
 
 namespace Zones.Api.Realtime;
 
@@ -36,8 +36,7 @@ public static class RealtimeExtensions
         var redis = builder.Configuration.GetConnectionString("Redis");
         if (!string.IsNullOrWhiteSpace(redis))
         {
-            builder.Services.AddSignalR().AddStackExchangeRedis(redis,
-                o => o.Configuration.ChannelPrefix = RedisChannel.Literal(ChannelPrefix));
+            builder.Services.AddSignalR().AddZonesRedisBackplane(redis, ChannelPrefix);
         }
 
         return builder;

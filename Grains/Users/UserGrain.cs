@@ -292,9 +292,13 @@ public sealed partial class UserGrain(
         }
         catch (Exception ex)
         {
-            // Live delivery is best effort; the activity log is the truth and clients catch up from it.
+            // Live delivery is best effort; the activity log is the truth and clients catch up from it. During a
+            // Redis outage every push fails: the metric counts each, the log says so every few seconds.
             ZonesMetrics.PublishFailures.Add(1);
-            LogPublishFailed(logger, ex, userId, count);
+            if (PublishFailureLog.TryEnter(out var suppressed))
+            {
+                LogPublishFailed(logger, ex, userId, count, suppressed);
+            }
         }
     }
 
@@ -377,8 +381,11 @@ public sealed partial class UserGrain(
     [LoggerMessage(Level = LogLevel.Information, Message = "User {UserId} {ActivityType} zone {ZoneId} (activity {ActivityId}, at {Timestamp})")]
     partial void LogTransition(Guid userId, Guid zoneId, string activityType, Guid activityId, long timestamp);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not push {EventCount} events to user {UserId}")]
-    static partial void LogPublishFailed(ILogger logger, Exception exception, Guid userId, int eventCount);
+    static readonly LogThrottle PublishFailureLog = new(TimeSpan.FromSeconds(10));
+
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "Could not push {EventCount} events to user {UserId} ({Suppressed} more failed pushes since the last such line)")]
+    static partial void LogPublishFailed(ILogger logger, Exception exception, Guid userId, int eventCount, long suppressed);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not set or clear the dwell reminder of user {UserId}")]
     partial void LogDwellReminderFailed(Exception exception, Guid userId);

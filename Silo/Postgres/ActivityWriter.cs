@@ -17,6 +17,10 @@ public sealed class ActivityWriterOptions
     /// <summary>How many times a failed batch is tried before its callers see the error. Retrying is
     /// safe: the insert ignores rows that already exist.</summary>
     public int MaxAttempts { get; set; } = 2;
+
+    /// <summary>After a batch failed because the database is unreachable, how long every further batch fails at
+    /// once instead of trying (and waiting for a connect timeout) again. After it, one batch tries.</summary>
+    public TimeSpan FailFastPeriod { get; set; } = TimeSpan.FromSeconds(1);
 }
 
 /// <summary>A snapshot of the writer's counters.</summary>
@@ -84,6 +88,10 @@ public sealed partial class ActivityWriter : IActivityWriter, IHostedService, IA
     private int _lastBatchRows;
     private int _largestBatchRows;
     private long _lastCommitTicks;
+
+    // Set while the database is known to be unreachable: the failure seen, and until when batches fail at once.
+    private Exception? _outage;
+    private long _failFastUntil;
 
     public ActivityWriter(NpgsqlDataSource dataSource, ILogger<ActivityWriter>? logger = null, ActivityWriterOptions? options = null)
     {
@@ -192,6 +200,13 @@ public sealed partial class ActivityWriter : IActivityWriter, IHostedService, IA
 
     private async Task CommitAsync(List<PendingWrite> batch, int rows)
     {
+        if (_outage is { } outage && Stopwatch.GetTimestamp() < _failFastUntil)
+        {
+            // The callers' grains drop the presence they moved and answer UNAVAILABLE; their clients resend.
+            Fail(batch, new NpgsqlException("The database was unreachable moments ago; not trying again yet.", outage));
+            return;
+        }
+
         for (var attempt = 1; ; attempt++)
         {
             try
@@ -210,6 +225,11 @@ public sealed partial class ActivityWriter : IActivityWriter, IHostedService, IA
                 }
                 Interlocked.Exchange(ref _lastCommitTicks, elapsed.Ticks);
                 LogCommitted(_logger, rows, batch.Count, elapsed.TotalMilliseconds);
+                if (_outage is not null)
+                {
+                    _outage = null;
+                    LogRecovered(_logger);
+                }
 
                 foreach (var pending in batch)
                 {
@@ -219,19 +239,41 @@ public sealed partial class ActivityWriter : IActivityWriter, IHostedService, IA
             }
             catch (Exception e) when (attempt < _options.MaxAttempts && e is NpgsqlException { IsTransient: true })
             {
+                // Idle pooled connections to a server that went away are dead too: the retry opens a fresh one.
+                _dataSource.Clear();
                 LogRetrying(_logger, e, rows, attempt);
                 await Task.Delay(TimeSpan.FromMilliseconds(50 * attempt));
             }
             catch (Exception e)
             {
-                Interlocked.Increment(ref _failedBatches);
-                LogFailed(_logger, e, rows, batch.Count);
-                foreach (var pending in batch)
+                if (DatabaseOutage.IsOutage(e))
                 {
-                    pending.Done.TrySetException(e);
+                    _dataSource.Clear();
+                    if (_outage is null)
+                    {
+                        LogFailingFast(_logger, e, _options.FailFastPeriod.TotalMilliseconds);
+                    }
+
+                    _outage = e;
+                    _failFastUntil = Stopwatch.GetTimestamp() + (long)(_options.FailFastPeriod.TotalSeconds * Stopwatch.Frequency);
                 }
+                else
+                {
+                    LogFailed(_logger, e, rows, batch.Count);
+                }
+
+                Fail(batch, e);
                 return;
             }
+        }
+    }
+
+    private void Fail(List<PendingWrite> batch, Exception exception)
+    {
+        Interlocked.Increment(ref _failedBatches);
+        foreach (var pending in batch)
+        {
+            pending.Done.TrySetException(exception);
         }
     }
 
@@ -353,6 +395,13 @@ public sealed partial class ActivityWriter : IActivityWriter, IHostedService, IA
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Activity batch of {Rows} rows from {Calls} calls failed; the callers will retry")]
     private static partial void LogFailed(ILogger logger, Exception exception, int rows, int calls);
+
+    [LoggerMessage(Level = LogLevel.Error,
+        Message = "The database is unreachable; activity batches fail at once for {PeriodMs} ms at a time until a commit succeeds")]
+    private static partial void LogFailingFast(ILogger logger, Exception exception, double periodMs);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The database answers again; activity batches commit")]
+    private static partial void LogRecovered(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Activity writer stop timed out; queued activities are still being written")]
     private static partial void LogStopTimedOut(ILogger logger);

@@ -21,6 +21,7 @@ public static class PostgresServiceCollectionExtensions
     public static IServiceCollection AddZonesPostgres(this IServiceCollection services, string connectionString)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        connectionString = DatabaseOutage.WithFailFastDefaults(connectionString);
         services.TryAddSingleton(new ZonesPostgresSettings(connectionString));
         services.TryAddSingleton(sp => BuildDataSource(sp, connectionString, genericPlans: false));
         // The group commit's own pool (one connection in use at a time): its statements always have the same

@@ -56,6 +56,20 @@ public sealed class HubListener : IAsyncDisposable
         return received;
     }
 
+    /// <summary>The next zoneEvent message, or null if none arrives within <paramref name="timeout"/>.</summary>
+    public async Task<JsonElement?> NextAsync(TimeSpan timeout)
+    {
+        using var cancel = new CancellationTokenSource(timeout);
+        try
+        {
+            return await _events.Reader.ReadAsync(cancel.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_connection is not null)

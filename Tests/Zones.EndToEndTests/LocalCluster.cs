@@ -8,8 +8,8 @@ namespace Zones.EndToEndTests;
 
 /// <summary>A real Zones deployment on this machine: two Silo processes and one Api process started from
 /// the build output, on a fresh PostgreSQL database and the test Redis. deploy/local/test.sh provides
-/// the servers through ZONES_TEST_POSTGRES and ZONES_TEST_REDIS.</summary>
-public sealed class LocalCluster : IAsyncLifetime
+/// the servers through ZONES_TEST_POSTGRES and ZONES_TEST_REDIS (a derived cluster may bring its own).</summary>
+public class LocalCluster : IAsyncLifetime
 {
     readonly string _runDirectory = Directory.CreateTempSubdirectory("zones-e2e-").FullName;
     readonly List<NodeProcess> _silos = [];
@@ -28,12 +28,20 @@ public sealed class LocalCluster : IAsyncLifetime
 
     public Uri ApiUrl { get; private set; } = new("http://127.0.0.1");
 
+    /// <summary>How many silos <see cref="InitializeAsync"/> starts.</summary>
+    protected virtual int InitialSilos => 2;
+
+    /// <summary>The PostgreSQL superuser connection string and the Redis address the nodes use: the suite's
+    /// shared servers, from deploy/local/test.sh.</summary>
+    protected virtual Task<(string Postgres, string Redis)> ProvideServersAsync() => Task.FromResult((
+        Environment.GetEnvironmentVariable("ZONES_TEST_POSTGRES")
+            ?? throw new InvalidOperationException("ZONES_TEST_POSTGRES is not set: run the tests with deploy/local/test.sh"),
+        Environment.GetEnvironmentVariable("ZONES_TEST_REDIS")
+            ?? throw new InvalidOperationException("ZONES_TEST_REDIS is not set: run the tests with deploy/local/test.sh")));
+
     public async Task InitializeAsync()
     {
-        _adminConnectionString = Environment.GetEnvironmentVariable("ZONES_TEST_POSTGRES")
-            ?? throw new InvalidOperationException("ZONES_TEST_POSTGRES is not set: run the tests with deploy/local/test.sh");
-        _redis = Environment.GetEnvironmentVariable("ZONES_TEST_REDIS")
-            ?? throw new InvalidOperationException("ZONES_TEST_REDIS is not set: run the tests with deploy/local/test.sh");
+        (_adminConnectionString, _redis) = await ProvideServersAsync();
         _signingKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48));
 
         await using (var admin = new NpgsqlConnection(_adminConnectionString))
@@ -44,7 +52,7 @@ public sealed class LocalCluster : IAsyncLifetime
         }
 
         DatabaseConnectionString = new NpgsqlConnectionStringBuilder(_adminConnectionString) { Database = DatabaseName }.ConnectionString;
-        await StartSilosAsync(2);
+        await StartSilosAsync(InitialSilos);
         ApiUrl = await StartApiAsync();
     }
 
@@ -97,6 +105,15 @@ public sealed class LocalCluster : IAsyncLifetime
     /// <summary>The HTTP endpoints (health, metrics) of the silos that run now.</summary>
     public IReadOnlyList<Uri> LiveSiloUrls => _silos.Where(s => s.IsRunning).Select(s => s.Url).ToList();
 
+    /// <summary>Kills one silo (SIGKILL: no graceful shutdown, its connections reset), as a crash would.</summary>
+    public void KillSilo(int index) => _silos[index].Kill();
+
+    /// <summary>Sends a signal (STOP, CONT) to one silo's process.</summary>
+    public void SignalSilo(int index, string signal) => _silos[index].Signal(signal);
+
+    /// <summary>Whether a silo's process still runs.</summary>
+    public bool SiloRuns(int index) => _silos[index].IsRunning;
+
     /// <summary>Kills every silo at once (no graceful shutdown), as a power cut would.</summary>
     public void KillAllSilos()
     {
@@ -110,7 +127,7 @@ public sealed class LocalCluster : IAsyncLifetime
     public string Logs(int lastLines = 40) =>
         string.Join("\n", _silos.Concat(_apis).Select(p => p.Tail(lastLines)));
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         foreach (var api in _apis)
         {
@@ -156,7 +173,7 @@ public sealed class LocalCluster : IAsyncLifetime
             : throw new FileNotFoundException($"{path} is missing: build the solution ({configuration}) first", path);
     }
 
-    static string RepositoryRoot()
+    protected static string RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
@@ -169,7 +186,7 @@ public sealed class LocalCluster : IAsyncLifetime
         throw new InvalidOperationException("Zones.sln not found above " + AppContext.BaseDirectory);
     }
 
-    static int FreePort()
+    protected static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
@@ -291,6 +308,12 @@ public sealed class NodeProcess
         catch (InvalidOperationException)
         {
         }
+    }
+
+    public void Signal(string signal)
+    {
+        using var kill = Process.Start("kill", [$"-{signal}", _process.Id.ToString()]);
+        kill.WaitForExit();
     }
 
     public string Tail(int lines)

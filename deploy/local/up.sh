@@ -11,7 +11,8 @@
 #   secrets.env   generated passwords and the JWT signing key (mode 0600)
 #   pg/ redis/    PostgreSQL data directory, Redis directory (append-only file)
 #   images/       uploaded profile and zone images (Images:Directory; shared by every Api node)
-#   logs/         postgres.log, redis.log, silo-1.log ..., api.log
+#   logs/         postgres.log, redis.log, silo-1.log ..., api.log (stdout); silo-1/ ... api/:
+#                 each node's rolling combined-*.log and error-*.log
 #   run/          silo-1.pid ..., api.pid
 #
 # Rerun: whatever already runs (recorded pid alive) is reused, not restarted. The Release
@@ -262,7 +263,8 @@ start_node() {
     (
       cd "${dir}"
       # shellcheck disable=SC2016
-      exec setsid env "${COMMON_ENV[@]}" "$@" bash -c 'echo $$ >"$0"; exec dotnet "$1"' \
+      # Logs__Directory: the node's rolling combined-*.log and error-*.log (logs/NAME/).
+      exec setsid env "${COMMON_ENV[@]}" "Logs__Directory=${LOGS}/${name}" "$@" bash -c 'echo $$ >"$0"; exec dotnet "$1"' \
         "${pidfile}" "${dll}" </dev/null >>"${logfile}" 2>&1
     ) &
   )
