@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.Metadata;
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
 
 namespace Zones.Api.Infrastructure;
 
@@ -46,6 +48,43 @@ public static class OpenApiMetadata
             Add(StatusCodes.Status503ServiceUnavailable);
         });
         return builder;
+    }
+
+    /// <summary>The name of the bearer-token security scheme in the OpenAPI document.</summary>
+    public const string BearerScheme = "Bearer";
+
+    /// <summary>Declares the JWT bearer scheme and marks every operation that needs a token with it, so that
+    /// clients and the Development reference page know where the token goes.</summary>
+    public static OpenApiOptions AddBearerSecurity(this OpenApiOptions options)
+    {
+        options.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Components ??= new OpenApiComponents();
+            document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+            document.Components.SecuritySchemes[BearerScheme] = new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.Http,
+                Scheme = "bearer",
+                BearerFormat = "JWT",
+                Description = "The accessToken from POST /api/v1/auth/login, /register or /refresh",
+            };
+            return Task.CompletedTask;
+        });
+        options.AddOperationTransformer((operation, context, _) =>
+        {
+            var metadata = context.Description.ActionDescriptor.EndpointMetadata;
+            if (metadata.OfType<IAuthorizeData>().Any() && !metadata.OfType<IAllowAnonymous>().Any())
+            {
+                operation.Security ??= [];
+                operation.Security.Add(new OpenApiSecurityRequirement
+                {
+                    [new OpenApiSecuritySchemeReference(BearerScheme, context.Document)] = [],
+                });
+            }
+
+            return Task.CompletedTask;
+        });
+        return options;
     }
 
     private static ProducesResponseTypeMetadata Error(int status) => new(status, typeof(ErrorEnvelope), [Json]);

@@ -26,7 +26,7 @@ public static class ObservabilityExtensions
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<RedisConnection>();
         builder.Services.AddSingleton<HealthProbe>();
-        builder.Services.AddOpenApi();
+        builder.Services.AddOpenApi(options => options.AddBearerSecurity());
         return builder;
     }
 
