@@ -34,15 +34,17 @@ public static class ZonesApiApp
 
         var app = builder.Build();
         app.UseZonesEdge();               // request id, logging, errors, auth
-        app.MapZonesApiOperations();      // /health, /metrics, /openapi
-        app.MapAuthApi();
-        app.MapUsersApi();
-        app.MapZonesApi();
-        app.MapImagesApi();               // uploads, /api/v1/images/{key}
-        app.MapLocationsApi();
-        app.MapActivitiesApi();
-        app.MapStatisticsApi();
-        app.MapZonesRealtime();           // /hubs/zones
+        // Every route goes through this group: the answers all endpoints share (429, 500, 503, ...) in OpenAPI.
+        var routes = app.MapGroup(string.Empty).WithStandardResponses();
+        routes.MapZonesApiOperations();   // /health, /metrics, /openapi, /scalar/v1 in Development
+        routes.MapAuthApi();
+        routes.MapUsersApi();
+        routes.MapZonesApi();
+        routes.MapImagesApi();            // uploads, /api/v1/images/{key}
+        routes.MapLocationsApi();
+        routes.MapActivitiesApi();
+        routes.MapStatisticsApi();
+        routes.MapZonesRealtime();        // /hubs/zones
         return app;
     }
 }

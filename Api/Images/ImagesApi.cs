@@ -32,7 +32,7 @@ public static partial class ImagesApi
             .RequireAuthorization().WithUploadMetadata()
             .Produces<ErrorEnvelope>(StatusCodes.Status404NotFound);
         app.MapGet(ImageKeys.RoutePrefix + "/{key}", GetImage).WithName("GetImage").WithTags("Images").AllowAnonymous()
-            .Produces(StatusCodes.Status200OK, contentType: ImageKeys.ContentType)
+            .Produces<Stream>(StatusCodes.Status200OK, ImageKeys.ContentType)
             .Produces(StatusCodes.Status304NotModified)
             .Produces<ErrorEnvelope>(StatusCodes.Status404NotFound);
         return app;

@@ -111,6 +111,7 @@ public static class SecurityHeaders
         headers.XContentTypeOptions = "nosniff";
         headers.XFrameOptions = "DENY";
         headers["Referrer-Policy"] = "no-referrer";
-        headers.ContentSecurityPolicy = ContentSecurityPolicy;
+        // An answer that set its own policy keeps it (only the Development API reference page does).
+        headers.TryAdd(Microsoft.Net.Http.Headers.HeaderNames.ContentSecurityPolicy, ContentSecurityPolicy);
     }
 }

@@ -17,7 +17,7 @@ public static class ObservabilityExtensions
         Prometheus.Metrics.ConfigureMeterAdapter(o => o.InstrumentFilterPredicate = i =>
             i.Meter.Name is "Microsoft.AspNetCore.Http.Connections" or "Microsoft.AspNetCore.SignalR");
         builder.AddZonesClusterCheck<ClusterHealthCheck>();
-        builder.Services.AddOpenApi();
+        builder.Services.AddOpenApi(options => options.AddBearerSecurity());
         return builder;
     }
 

@@ -33,7 +33,8 @@ public static partial class ZonesApi
             .Produces<ErrorEnvelope>(StatusCodes.Status404NotFound);
         api.MapPost("/", CreateZone).WithName("CreateZone")
             .Accepts<ZoneRequest>("application/json")
-            .Produces<ErrorEnvelope>(StatusCodes.Status400BadRequest);
+            .Produces<ErrorEnvelope>(StatusCodes.Status400BadRequest)
+            .Produces<ErrorEnvelope>(StatusCodes.Status409Conflict); // Limits:MaxZonesPerUser reached
         api.MapPut("/{id:guid}", ReplaceZone).WithName("ReplaceZone")
             .Accepts<ZoneRequest>("application/json")
             .Produces<ErrorEnvelope>(StatusCodes.Status400BadRequest)
