@@ -6,6 +6,7 @@ using Zones.Accounts;
 using Zones.Geofencing;
 using Zones.Realtime;
 using Zones.Silo.Observability;
+using Zones.Silo.Postgres;
 using Zones.Silo.Realtime;
 using Zones.Silo.Statistics;
 using Zones.Users;
@@ -59,6 +60,7 @@ public static class SiloHostExtensions
         builder.Services.AddZonesGrainServices(postgres, redis);
         // One per process: it reads the process-wide meter, so in-process test clusters leave it out.
         builder.Services.AddHostedService<PingRateReporter>();
+        builder.Services.AddActivityPartitionMaintenance();
         builder.UseOrleans(silo =>
         {
             silo.Configure<ClusterOptions>(o =>
