@@ -77,6 +77,7 @@ public static class SiloHostExtensions
             silo.AddZonesStorage(postgres);
             silo.Configure<ClusterMembershipOptions>(ConfigureFastFailureDetection);
             silo.Configure<GrainCollectionOptions>(o => o.CollectionAge = settings.GrainCollectionAge);
+            silo.AddZonesOrleansDashboard(builder.Configuration);
         });
         return builder;
     }

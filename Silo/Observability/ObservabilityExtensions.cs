@@ -35,6 +35,7 @@ public static class ObservabilityExtensions
         app.MapGet("/health/live", () => Results.Ok(new { status = "ok" }));
         app.MapGet("/health/ready", SiloHealth.Ready);
         app.MapGet("/health", SiloHealth.Ready);
+        app.MapZonesOrleansDashboard();
         return app;
     }
 }

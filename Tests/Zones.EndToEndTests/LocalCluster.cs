@@ -154,7 +154,7 @@ public sealed class LocalCluster : IAsyncLifetime
             : throw new FileNotFoundException($"{path} is missing: build the solution ({configuration}) first", path);
     }
 
-    static string RepositoryRoot()
+    internal static string RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
