@@ -58,6 +58,29 @@ public sealed partial class OperatorViewsTests(LocalCluster cluster) : IClassFix
         Assert.Contains("npgsql_db_client_connection_count", metrics);
     }
 
+    [Fact]
+    public async Task Every_health_path_the_deploy_files_probe_answers_200_on_a_running_silo_and_Api_node()
+    {
+        var deploy = Path.Combine(LocalCluster.RepositoryRoot(), "deploy");
+        var texts = Directory.EnumerateFiles(Path.Combine(deploy, "k8s"), "*.yaml")
+            .Concat(Directory.EnumerateFiles(Path.Combine(deploy, "docker"), "*.Dockerfile"))
+            .Append(Path.Combine(deploy, "compose", "haproxy.cfg"))
+            .Select(File.ReadAllText);
+        var paths = texts.SelectMany(t => ProbePath().Matches(t).Select(m => m.Groups["path"].Value)).ToHashSet();
+        Assert.Contains("/health/live", paths);
+        Assert.Contains("/health/ready", paths);
+
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        foreach (var node in new[] { cluster.ApiUrl, cluster.LiveSiloUrls[0] })
+        {
+            foreach (var path in paths)
+            {
+                using var response = await http.GetAsync(new Uri(node, path));
+                Assert.True(response.IsSuccessStatusCode, $"GET {node}{path.TrimStart('/')}: {(int)response.StatusCode}");
+            }
+        }
+    }
+
     [Theory]
     [InlineData("sum by (le) (rate(a_bucket{job=\"zones-api\"}[5m])) / clamp_min(sum(rate(b_total[1m])), 1e-9) > 0.5",
         "a_bucket@zones-api b_total@")]
@@ -153,6 +176,10 @@ public sealed partial class OperatorViewsTests(LocalCluster cluster) : IClassFix
             .Select(r => ((YamlScalarNode)((YamlMappingNode)r)["expr"]).Value!)
             .ToList();
     }
+
+    /// <summary>Kubernetes <c>path: /health...</c>, the images' HEALTHCHECK and HAProxy's <c>httpchk GET /health...</c>.</summary>
+    [GeneratedRegex(@"(?:path:\s*|GET\s+)(?<path>/health[\w/]*)")]
+    private static partial Regex ProbePath();
 
     [GeneratedRegex(@"^[a-zA-Z_:][a-zA-Z0-9_:]*")]
     private static partial Regex SampleName();
