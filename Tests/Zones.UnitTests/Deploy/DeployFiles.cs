@@ -140,7 +140,7 @@ public static partial class DeployFiles
     [GeneratedRegex(@"(?:GetSection\(|GetValue(?:<\w+>)?\(|Configuration\[)""(?<key>[A-Za-z]+(?::[A-Za-z]+)+)""")]
     private static partial Regex DirectKey();
 
-    [GeneratedRegex(@"GetConnectionString\(""(?<name>\w+)""\)")]
+    [GeneratedRegex(@"ConnectionString\((?:[^()""]*,\s*)?""(?<name>\w+)""\)")]
     private static partial Regex ConnectionString();
 
     [GeneratedRegex(@"""(?<name>[A-Za-z]+__[A-Za-z_]+)=")]

@@ -79,6 +79,20 @@ public sealed partial class DeployFilesTests
         Assert.True(unread.Count == 0, "set but never read:\n" + string.Join("\n", unread));
     }
 
+    [Theory]
+    [InlineData("Orleans__SiloPrt", false)]
+    [InlineData("Activities__RetentionMonth", false)]
+    [InlineData("ConnectionStrings__Postgre", false)]
+    [InlineData("Jwt__SigningKey", false)]
+    [InlineData("Orleans__SiloPort", true)]
+    [InlineData("Activities__RetentionMonths", true)]
+    [InlineData("Auth__AdminEmails__0", true)]
+    [InlineData("ConnectionStrings__Postgres", true)]
+    public void The_setting_check_knows_what_a_silo_reads_and_refuses_a_misspelled_or_foreign_key(string variable, bool read)
+    {
+        Assert.Equal(read, IsRead(variable, SiloSettings));
+    }
+
     [Fact]
     public void Compose_and_Kubernetes_give_each_node_what_the_local_scripts_give_it_under_the_same_names()
     {
