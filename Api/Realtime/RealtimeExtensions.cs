@@ -20,6 +20,7 @@ public static class RealtimeExtensions
                 // Only HubException text (our "CODE: message (details)") reaches clients, in every environment;
                 // detailed errors would also send the text of unexpected server-side exceptions.
                 o.EnableDetailedErrors = false;
+                o.AddFilter<HubConnectionMetrics>();
             })
             .AddJsonProtocol(o => ZonesJson.Apply(o.PayloadSerializerOptions))
             // Offered next to JSON: a compact binary protocol for devices that stream pings all day.

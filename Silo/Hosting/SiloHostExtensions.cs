@@ -90,6 +90,7 @@ public static class SiloHostExtensions
         builder.Services.AddZonesGrainServices(postgres, redis);
         // One per process: it reads the process-wide meter, so in-process test clusters leave it out.
         builder.Services.AddHostedService<PingRateReporter>();
+        builder.Services.AddActivityPartitionMaintenance();
         builder.UseOrleans(silo =>
         {
             silo.Configure<ClusterOptions>(o =>
@@ -108,6 +109,7 @@ public static class SiloHostExtensions
             silo.AddZonesStorage(postgres);
             silo.Configure<ClusterMembershipOptions>(ConfigureFastFailureDetection);
             silo.Configure<GrainCollectionOptions>(o => o.CollectionAge = settings.GrainCollectionAge);
+            silo.AddZonesOrleansDashboard(builder.Configuration);
         });
         return builder;
     }

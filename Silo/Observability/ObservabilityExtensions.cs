@@ -23,6 +23,7 @@ public static class ObservabilityExtensions
         ActivityWriterMetrics.Register(app.Services.GetRequiredService<Zones.Silo.Postgres.ActivityWriter>());
         app.UseHttpMetrics();
         app.MapZonesOperations();
+        app.MapZonesOrleansDashboard();
         return app;
     }
 }

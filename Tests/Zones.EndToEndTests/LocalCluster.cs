@@ -173,7 +173,7 @@ public class LocalCluster : IAsyncLifetime
             : throw new FileNotFoundException($"{path} is missing: build the solution ({configuration}) first", path);
     }
 
-    protected static string RepositoryRoot()
+    protected internal static string RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {

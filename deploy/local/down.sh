@@ -65,6 +65,9 @@ for entry in "${silo_pids[@]}"; do
 done
 rm -f "${RUN}"/silo-*.pid
 
+# shellcheck source=monitoring.sh source-path=SCRIPTDIR
+source "${HERE}/monitoring.sh"
+monitoring_stop "${LOCAL}"
 redis_stop "${LOCAL}/redis"
 PG_HOME="$(zones_pg_home "${LOCAL}")"
 pg_stop "${PG_HOME}/pg"

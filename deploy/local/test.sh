@@ -83,6 +83,9 @@ for pidfile in "${ZONES_LOCAL_DIR:-${REPO}/.local}"/run/*.pid; do
 done
 
 ensure_packages prometheus  # promtool: the alert rules are tested too
+# The Kubernetes manifests are checked against the API's JSON schemas by deploy/validate (DeployFilesTests).
+command -v npm >/dev/null 2>&1 || ensure_packages nodejs npm
+(cd deploy/validate && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci in deploy/validate failed"
 
 WORK="$(mktemp -d -t zones-test.XXXXXX)"
 # The postgres OS user must traverse into the folder; the data dir itself stays 0700.

@@ -3,6 +3,7 @@
 # one Api node, all on 127.0.0.1. Run as root on Debian 12 (or as a user with sudo).
 #
 #   deploy/local/up.sh            start (or reuse) everything; prints the Api URL
+#   deploy/local/up.sh --monitoring  also Prometheus scraping every node, with the alert rules (monitoring.sh)
 #   deploy/local/down.sh          stop what up.sh started; data stays
 #   deploy/local/down.sh --purge  stop and delete the data too
 #
@@ -46,10 +47,12 @@ SILOS="${ZONES_SILOS:-2}"
 [[ "${SILOS}" =~ ^[1-9][0-9]*$ ]] || die "ZONES_SILOS must be a positive number, got '${SILOS}'"
 READY_TIMEOUT="${ZONES_READY_TIMEOUT:-120}"
 ENVIRONMENT="${ZONES_ENVIRONMENT:-Production}"
+MONITORING=0
 for arg in "$@"; do
   case "${arg}" in
     --dev) ENVIRONMENT=Development ;;
-    *) die "unknown argument '${arg}' (only --dev: Development settings instead of Production)" ;;
+    --monitoring) MONITORING=1 ;;
+    *) die "unknown argument '${arg}' (--dev: Development settings instead of Production; --monitoring: Prometheus too)" ;;
   esac
 done
 
@@ -358,6 +361,14 @@ if [[ ${failed} -ne 0 ]]; then
   exit 1
 fi
 
+if [[ ${MONITORING} -eq 1 ]]; then
+  # shellcheck source=monitoring.sh source-path=SCRIPTDIR
+  source "${HERE}/monitoring.sh"
+  monitoring_start "${LOCAL}" "${REPO}" "127.0.0.1:${API_PORT}" \
+    "$(for ((i = 1; i <= SILOS; i++)); do v="SILO_${i}_HTTP_PORT"; printf '127.0.0.1:%s ' "${!v}"; done)" ||
+    die "Prometheus did not start; see ${LOGS}/prometheus.log"
+fi
+
 # ------------------------------------------------------------------------ summary
 cat <<EOF
 
@@ -373,3 +384,6 @@ EOF
 for f in "${LOGS}"/*.log; do
   echo "    ${f}"
 done
+if [[ -n "${MONITORING_URL:-}" ]]; then
+  echo "  Prometheus: ${MONITORING_URL}   (alerts ${MONITORING_URL}/alerts; Grafana dashboard deploy/grafana/zones.json)"
+fi
