@@ -24,11 +24,13 @@ public static class ZonesApiApp
         builder.AddZonesEdge();           // JSON shape
         builder.AddZonesAuth();           // JWT bearer, token issuing
         builder.AddZonesRealtime();       // SignalR hub handler, user ids
+        builder.AddZonesGracefulDrain();  // on shutdown: readiness 503, drain delay, hub connections closed
         configure?.Invoke(builder);       // test hosts: configuration, overrides, their IClusterClient
         builder.AddZonesClusterClient();  // Orleans client (ADO.NET clustering) unless supplied
         builder.AddZonesBackplane();      // SignalR Redis backplane when ConnectionStrings:Redis is set
 
         var app = builder.Build();
+        app.UseZonesGracefulDrain();      // /health/ready 503 while draining
         app.UseZonesEdge();               // request id, logging, errors, auth
         app.MapZonesOperations();         // /health, /metrics, /openapi
         app.MapAuthApi();

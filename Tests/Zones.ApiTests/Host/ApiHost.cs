@@ -22,7 +22,7 @@ public class ApiHost : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _app = Zones.Api.ZonesApiApp.Build(
-            ["--Jwt:SigningKey=an-in-memory-test-key-of-enough-length", "--Serilog:MinimumLevel:Default=Warning", .. Settings],
+            ["--Jwt:SigningKey=an-in-memory-test-key-of-enough-length", "--Serilog:MinimumLevel:Default=Warning", "--Shutdown:DrainDelay=00:00:00", .. Settings],
             builder =>
             {
                 builder.Services.AddSingleton<IServer>(_server);
