@@ -54,6 +54,11 @@ public sealed class Drill(DrillOptions options)
         var users = Enumerable.Range(0, options.Users).Select(i => new DrillUser(i)).ToArray();
         await Parallel.ForEachAsync(users, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (u, _) => await SetUpAsync(u));
         Console.WriteLine($"drill: {users.Length} users with a zone and a hub connection; sending for up to {options.Duration.TotalSeconds:0} s");
+        if (options.ReadyFile is not null)
+        {
+            await File.WriteAllTextAsync(options.ReadyFile, "sending\n");
+        }
+
         var sendingStarted = _clock.Elapsed;
         using var stop = new CancellationTokenSource(options.Duration);
         var watcher = WatchStopFileAsync(stop);

@@ -26,10 +26,12 @@ public sealed record DrillReport(
     int HubClosedForGood,
     long MissedOnHub,
     long CaughtUpAfterReconnect,
-    IReadOnlyList<string> FirstFailures)
+    IReadOnlyList<string> FirstFailures,
+    long MaxFailed,
+    double MaxReconnectSecondsAllowed)
 {
-    public bool Clean => Failed == 0 && Lost == 0 && Duplicated == 0 && Unacknowledged == 0 && HubClosedForGood == 0
-        && MissedOnHub == 0;
+    public bool Clean => Failed <= MaxFailed && Lost == 0 && Duplicated == 0 && Unacknowledged == 0 && HubClosedForGood == 0
+        && MissedOnHub == 0 && MaxReconnectSeconds <= MaxReconnectSecondsAllowed;
 
     public static DrillReport From(DrillUser[] users, Dictionary<int, List<(string Id, string Key)>> stored,
         ConcurrentDictionary<long, (int Ok, int Failed)> seconds, ConcurrentBag<double> latencies, ConcurrentBag<string> failures,
@@ -64,7 +66,9 @@ public sealed record DrillReport(
             disconnects, reconnectGaps.Count,
             reconnectGaps.IsEmpty ? 0 : Math.Round(reconnectGaps.Max(), 2),
             closed, missed, caughtUp,
-            failures.Order().Take(10).ToList());
+            failures.Order().Take(10).ToList(),
+            options.MaxFailed,
+            options.MaxReconnectSeconds);
     }
 
     public void Print(TextWriter output)
@@ -76,7 +80,7 @@ public sealed record DrillReport(
               transitions     acknowledged {Acknowledged}, stored {Stored}: lost {Lost}, duplicated {Duplicated}, stored unacknowledged {Unacknowledged}
               hub             disconnects {HubDisconnects}, reconnects {HubReconnects} (slowest {MaxReconnectSeconds} s), closed for good {HubClosedForGood}
               hub delivery    missed {MissedOnHub} (neither pushed nor caught up), caught up by GET /activities?from= after a reconnect {CaughtUpAfterReconnect}
-              result          {(Clean ? "CLEAN" : "NOT CLEAN")}
+              result          {(Clean ? "CLEAN" : "NOT CLEAN")} (allowed: {MaxFailed} failed requests, hub reconnects within {MaxReconnectSecondsAllowed} s; 0 lost, duplicated, unacknowledged, missed)
             """);
         foreach (var failure in FirstFailures)
         {
