@@ -48,6 +48,7 @@ public sealed class Drill(DrillOptions options)
     private readonly ConcurrentBag<double> _reconnectGaps = [];
     private int _disconnects;
     private int _hubClosed;
+    private volatile bool _finishing;
 
     public async Task<DrillReport> RunAsync()
     {
@@ -75,6 +76,7 @@ public sealed class Drill(DrillOptions options)
             stored[user.Index] = await StoredAsync(user);
         }
 
+        _finishing = true;
         foreach (var user in users)
         {
             if (user.Hub is not null)
@@ -153,9 +155,15 @@ public sealed class Drill(DrillOptions options)
             _reconnectGaps.Add(TimeSpan.FromTicks(_clock.Elapsed.Ticks - Interlocked.Read(ref user.DisconnectedAt)).TotalSeconds);
             await CatchUpAsync(user);
         };
-        user.Hub.Closed += _ =>
+        user.Hub.Closed += error =>
         {
+            if (_finishing)
+            {
+                return Task.CompletedTask;
+            }
+
             Interlocked.Increment(ref _hubClosed);
+            _failures.Add($"a hub connection closed for good: {error?.Message ?? "no error"}");
             return Task.CompletedTask;
         };
         await user.Hub.StartAsync();
