@@ -48,7 +48,8 @@ public static class LocationsApi
     internal static async Task<LocationReport> Report([FromServices] IClusterClient cluster, Guid userId, LocationBatch batch)
     {
         ZonesMetrics.PingsReceived(batch.Pings.Count);
-        var report = await cluster.GetGrain<IUserGrain>(userId).ReportLocations(batch);
+        var grain = cluster.GetGrain<IUserGrain>(userId);
+        var report = await PingRetry.RunAsync(() => grain.ReportLocations(batch));
         ZonesMetrics.EventsReturned(report.Events);
         return report;
     }

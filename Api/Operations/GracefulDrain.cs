@@ -25,10 +25,14 @@ public sealed class DrainState
     public void Begin() => _draining = true;
 }
 
-/// <summary>A graceful stop of an Api node behind a balancer: readiness turns 503 at once (and SignalR closes
-/// the hub connections, so clients reconnect), the node keeps serving for <see cref="ShutdownOptions.DrainDelay"/>
-/// while the balancer takes it out, then closes the hub connections that still arrived here and lets the
-/// server stop, which finishes the requests in flight.</summary>
+/// <summary>A graceful stop of an Api node behind a balancer. The moment shutdown begins, readiness turns 503;
+/// the node keeps serving HTTP and hub connections for <see cref="ShutdownOptions.DrainDelay"/> while the balancer
+/// takes it out, then asks every hub client to reconnect (they reach another node through the balancer), and
+/// only then lets the server stop, which finishes the requests in flight.
+/// On SIGTERM the host fires ApplicationStopping before anything else, and SignalR's own handler there closes
+/// hub connections in a way clients take as final (no automatic reconnect). The drain therefore runs inside an
+/// ApplicationStopping callback registered after SignalR's (callbacks run last-registered first) and blocks it
+/// for the delay; a host stopped from code (StopAsync) runs it from <see cref="StoppingAsync"/> instead.</summary>
 public sealed partial class GracefulDrain(
     DrainState state,
     HubConnectionRegistry hubConnections,
@@ -37,47 +41,52 @@ public sealed partial class GracefulDrain(
     TimeProvider time,
     ILogger<GracefulDrain> logger) : IHostedLifecycleService
 {
-    public Task StartingAsync(CancellationToken cancellationToken)
-    {
-        // SIGTERM fires ApplicationStopping before the host calls StoppingAsync: readiness turns at that moment.
-        lifetime.ApplicationStopping.Register(state.Begin);
-        return Task.CompletedTask;
-    }
+    private readonly Lock _gate = new();
+    private Task? _drain;
+
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    /// <summary>Runs before the server stops accepting (hosted services stop after every StoppingAsync).</summary>
-    public async Task StoppingAsync(CancellationToken cancellationToken)
+    public Task StartedAsync(CancellationToken cancellationToken)
     {
-        state.Begin();
-        var delay = options.Value.DrainDelay;
-        if (delay > TimeSpan.Zero)
-        {
-            LogDraining(logger, delay.TotalSeconds);
-            try
-            {
-                await Task.Delay(delay, time, cancellationToken);
-            }
-            catch (OperationCanceledException)
-            {
-                // The host's shutdown timeout ran out first: stop now.
-            }
-        }
-
-        var closed = hubConnections.AbortAll();
-        LogDrained(logger, closed);
+        // Registered once the app runs, so after SignalR's connection manager registered its own callback.
+        lifetime.ApplicationStopping.Register(() => DrainOnce().GetAwaiter().GetResult());
+        return Task.CompletedTask;
     }
+
+    public Task StoppingAsync(CancellationToken cancellationToken) => DrainOnce().WaitAsync(cancellationToken);
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Shutting down: readiness is 503, still serving for {Seconds} s while the balancer takes this node out")]
-    private static partial void LogDraining(ILogger logger, double seconds);
+    private Task DrainOnce()
+    {
+        lock (_gate)
+        {
+            return _drain ??= Task.Run(DrainAsync);
+        }
+    }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Drained: {HubConnections} hub connections closed (their clients reconnect to another node); finishing the requests in flight")]
+    private async Task DrainAsync()
+    {
+        state.Begin();
+        var delay = options.Value.DrainDelay;
+        if (delay > TimeSpan.Zero)
+        {
+            LogDraining(logger, delay.TotalSeconds, hubConnections.Count);
+            await Task.Delay(delay, time);
+        }
+
+        var closed = hubConnections.CloseAll();
+        LogDrained(logger, closed);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Shutting down: readiness is 503; still serving for {Seconds} s while the balancer takes this node out ({HubConnections} hub connections open)")]
+    private static partial void LogDraining(ILogger logger, double seconds, int hubConnections);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Drained: {HubConnections} hub clients asked to reconnect (to another node); finishing the requests in flight")]
     private static partial void LogDrained(ILogger logger, int hubConnections);
 }
 

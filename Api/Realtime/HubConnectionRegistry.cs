@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.SignalR;
 
 namespace Zones.Api.Realtime;
@@ -23,13 +24,23 @@ public sealed class HubConnectionRegistry : IHubFilter
         await next(context, exception);
     }
 
-    /// <summary>Closes every open connection; answers how many there were.</summary>
-    public int AbortAll()
+    /// <summary>Closes every open connection with a close message that allows a reconnect (as when an access
+    /// token expires), so clients with automatic reconnect come back at once, through the balancer; answers how
+    /// many there were. A connection without that feature is aborted.</summary>
+    public int CloseAll()
     {
         var count = 0;
         foreach (var (_, connection) in _connections)
         {
-            connection.Abort();
+            if (connection.Features.Get<IConnectionLifetimeNotificationFeature>() is { } lifetime)
+            {
+                lifetime.RequestClose();
+            }
+            else
+            {
+                connection.Abort();
+            }
+
             count++;
         }
 

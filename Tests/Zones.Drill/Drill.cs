@@ -44,7 +44,7 @@ public sealed class Drill(DrillOptions options)
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly ConcurrentDictionary<long, (int Ok, int Failed)> _seconds = new();
     private readonly ConcurrentBag<double> _latencies = [];
-    private readonly ConcurrentBag<string> _failures = [];
+    private readonly ConcurrentQueue<string> _failures = new();
     private readonly ConcurrentBag<double> _reconnectGaps = [];
     private int _disconnects;
     private int _hubClosed;
@@ -163,7 +163,7 @@ public sealed class Drill(DrillOptions options)
             }
 
             Interlocked.Increment(ref _hubClosed);
-            _failures.Add($"a hub connection closed for good: {error?.Message ?? "no error"}");
+            _failures.Enqueue($"a hub connection closed for good: {error?.Message ?? "no error"}");
             return Task.CompletedTask;
         };
         await user.Hub.StartAsync();
@@ -182,7 +182,7 @@ public sealed class Drill(DrillOptions options)
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
         {
-            _failures.Add($"catch-up after a reconnect: {e.Message}");
+            _failures.Enqueue($"catch-up after a reconnect: {e.Message}");
         }
     }
 
@@ -233,7 +233,7 @@ public sealed class Drill(DrillOptions options)
             if (!response.IsSuccessStatusCode)
             {
                 Count(second, ok: false);
-                _failures.Add($"t={started.TotalSeconds:0.0}s POST /locations {(int)response.StatusCode}: {Truncate(body)}");
+                _failures.Enqueue($"t={started.TotalSeconds:0.0}s POST /locations {(int)response.StatusCode}: {Truncate(body)}");
                 return false;
             }
 
@@ -249,7 +249,7 @@ public sealed class Drill(DrillOptions options)
         {
             _latencies.Add((_clock.Elapsed - started).TotalMilliseconds);
             Count(second, ok: false);
-            _failures.Add($"t={started.TotalSeconds:0.0}s POST /locations: {e.GetType().Name}: {e.Message}");
+            _failures.Enqueue($"t={started.TotalSeconds:0.0}s POST /locations: {e.GetType().Name}: {e.Message}");
             return false;
         }
     }

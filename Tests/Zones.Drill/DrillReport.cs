@@ -34,7 +34,7 @@ public sealed record DrillReport(
         && MissedOnHub == 0 && MaxReconnectSeconds <= MaxReconnectSecondsAllowed;
 
     public static DrillReport From(DrillUser[] users, Dictionary<int, List<(string Id, string Key)>> stored,
-        ConcurrentDictionary<long, (int Ok, int Failed)> seconds, ConcurrentBag<double> latencies, ConcurrentBag<string> failures,
+        ConcurrentDictionary<long, (int Ok, int Failed)> seconds, ConcurrentBag<double> latencies, ConcurrentQueue<string> failures,
         ConcurrentBag<double> reconnectGaps, int disconnects, int closed, double sendingSeconds, DrillOptions options)
     {
         long acknowledged = 0, storedCount = 0, lost = 0, duplicated = 0, unacknowledged = 0, missed = 0, caughtUp = 0;
@@ -66,7 +66,7 @@ public sealed record DrillReport(
             disconnects, reconnectGaps.Count,
             reconnectGaps.IsEmpty ? 0 : Math.Round(reconnectGaps.Max(), 2),
             closed, missed, caughtUp,
-            failures.Order().Take(10).ToList(),
+            failures.Take(10).ToList(),
             options.MaxFailed,
             options.MaxReconnectSeconds);
     }
