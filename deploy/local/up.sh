@@ -126,10 +126,13 @@ unset PG_PORT REDIS_PORT API_PORT BALANCER_STATS_PORT
 for name in $(compgen -v | grep -E '^(SILO|API)_[0-9]+_' || true); do
   unset "${name}"
 done
+WANT_BALANCER="${BALANCER}"
 if [[ -f "${STATE}" ]]; then
   # shellcheck disable=SC1090
   source "${STATE}"
 fi
+# The layout asked for now, not the remembered one (what already runs may still keep the balancer, below).
+BALANCER="${WANT_BALANCER}"
 
 REDIS_DIR="${LOCAL}/redis"
 LOGS="${LOCAL}/logs"
