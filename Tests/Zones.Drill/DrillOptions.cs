@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Zones.Drill;
 
 public sealed record DrillOptions(Uri Api, int Users, TimeSpan Duration, TimeSpan Interval, string? StopFile, string? ReadyFile, string? Out,
-    long MaxFailed, double MaxReconnectSeconds)
+    long MaxFailed, double MaxReconnectSeconds, bool AllowUnacknowledged)
 {
     public const string Usage = """
         usage: Zones.Drill --api http://127.0.0.1:PORT [options]
@@ -15,6 +15,8 @@ public sealed record DrillOptions(Uri Api, int Users, TimeSpan Duration, TimeSpa
           --out PATH          also write the report as JSON
           --max-failed 0      failed requests tolerated for a clean result (each is resent until it succeeds)
           --max-reconnect-seconds 5   the slowest hub reconnect tolerated for a clean result
+          --allow-unacknowledged      a stored transition whose answer never arrived is clean (a node killed
+                                      after the cluster committed; the client still gets it pushed or caught up)
         """;
 
     public static DrillOptions? Parse(string[] args)
@@ -25,6 +27,7 @@ public sealed record DrillOptions(Uri Api, int Users, TimeSpan Duration, TimeSpa
         string? stopFile = null, readyFile = null, output = null;
         long maxFailed = 0;
         double maxReconnect = 5;
+        var allowUnacknowledged = false;
         for (var i = 0; i < args.Length; i++)
         {
             var value = i + 1 < args.Length ? args[i + 1] : null;
@@ -35,6 +38,7 @@ public sealed record DrillOptions(Uri Api, int Users, TimeSpan Duration, TimeSpa
                 case "--seconds" when value is not null: seconds = double.Parse(value, CultureInfo.InvariantCulture); i++; break;
                 case "--interval-ms" when value is not null: interval = double.Parse(value, CultureInfo.InvariantCulture); i++; break;
                 case "--stop-file" when value is not null: stopFile = value; i++; break;
+                case "--allow-unacknowledged": allowUnacknowledged = true; break;
                 case "--ready-file" when value is not null: readyFile = value; i++; break;
                 case "--out" when value is not null: output = value; i++; break;
                 case "--max-failed" when value is not null: maxFailed = long.Parse(value, CultureInfo.InvariantCulture); i++; break;
@@ -46,6 +50,6 @@ public sealed record DrillOptions(Uri Api, int Users, TimeSpan Duration, TimeSpa
         return api is null || users < 1
             ? null
             : new DrillOptions(api, users, TimeSpan.FromSeconds(seconds), TimeSpan.FromMilliseconds(interval), stopFile, readyFile, output,
-                maxFailed, maxReconnect);
+                maxFailed, maxReconnect, allowUnacknowledged);
     }
 }

@@ -28,9 +28,11 @@ public sealed record DrillReport(
     long CaughtUpAfterReconnect,
     IReadOnlyList<string> FirstFailures,
     long MaxFailed,
-    double MaxReconnectSecondsAllowed)
+    double MaxReconnectSecondsAllowed,
+    bool UnacknowledgedAllowed)
 {
-    public bool Clean => Failed <= MaxFailed && Lost == 0 && Duplicated == 0 && Unacknowledged == 0 && HubClosedForGood == 0
+    public bool Clean => Failed <= MaxFailed && Lost == 0 && Duplicated == 0 && (Unacknowledged == 0 || UnacknowledgedAllowed)
+        && HubClosedForGood == 0
         && MissedOnHub == 0 && MaxReconnectSeconds <= MaxReconnectSecondsAllowed;
 
     public static DrillReport From(DrillUser[] users, Dictionary<int, List<(string Id, string Key)>> stored,
@@ -68,7 +70,8 @@ public sealed record DrillReport(
             closed, missed, caughtUp,
             failures.Take(10).ToList(),
             options.MaxFailed,
-            options.MaxReconnectSeconds);
+            options.MaxReconnectSeconds,
+            options.AllowUnacknowledged);
     }
 
     public void Print(TextWriter output)
@@ -80,7 +83,7 @@ public sealed record DrillReport(
               transitions     acknowledged {Acknowledged}, stored {Stored}: lost {Lost}, duplicated {Duplicated}, stored unacknowledged {Unacknowledged}
               hub             disconnects {HubDisconnects}, reconnects {HubReconnects} (slowest {MaxReconnectSeconds} s), closed for good {HubClosedForGood}
               hub delivery    missed {MissedOnHub} (neither pushed nor caught up), caught up by GET /activities?from= after a reconnect {CaughtUpAfterReconnect}
-              result          {(Clean ? "CLEAN" : "NOT CLEAN")} (allowed: {MaxFailed} failed requests, hub reconnects within {MaxReconnectSecondsAllowed} s; 0 lost, duplicated, unacknowledged, missed)
+              result          {(Clean ? "CLEAN" : "NOT CLEAN")} (allowed: {MaxFailed} failed requests, hub reconnects within {MaxReconnectSecondsAllowed} s; 0 lost, duplicated, missed{(UnacknowledgedAllowed ? "" : ", unacknowledged")})
             """);
         foreach (var failure in FirstFailures)
         {

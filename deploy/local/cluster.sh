@@ -59,15 +59,16 @@ cluster_restart() {
 DRILL_PID=""
 DRILL_DIR=""
 
-# drill_start USERS MAX_FAILED: builds Tests/Zones.Drill (only that tool) and starts it in the background
+# drill_start USERS MAX_FAILED [DRILL OPTIONS...]: builds Tests/Zones.Drill (only that tool) and starts it in the background
 # against the public URL until drill_finish.
 drill_start() {
   local users="$1" max_failed="$2"
+  shift 2
   log "dotnet build Tests/Zones.Drill -c Release"
   dotnet build "${REPO}/Tests/Zones.Drill" -c Release -nologo -v quiet >/dev/null || die "build of Tests/Zones.Drill failed"
   DRILL_DIR="$(mktemp -d -t zones-drill.XXXXXX)"
   dotnet "${REPO}/Tests/Zones.Drill/bin/Release/net10.0/Zones.Drill.dll" --api "http://127.0.0.1:${API_PORT}" \
-    --users "${users}" --seconds 3600 --stop-file "${DRILL_DIR}/stop" --ready-file "${DRILL_DIR}/ready" --max-failed "${max_failed}" \
+    --users "${users}" --seconds 3600 --stop-file "${DRILL_DIR}/stop" --ready-file "${DRILL_DIR}/ready" --max-failed "${max_failed}" "$@" \
     --out "${LOGS}/drill-$(date -u +%Y%m%d-%H%M%S).json" &
   DRILL_PID=$!
   trap 'drill_abort' EXIT

@@ -9,7 +9,8 @@
 #                                               report and exits 1 unless hub clients reconnected within
 #                                               5 s, nothing stored was lost or duplicated, and every
 #                                               acknowledged transition reached its client (pushed or
-#                                               caught up)
+#                                               caught up); a stored transition whose answer died with the
+#                                               node is reported as unacknowledged, not counted against it
 #   Options: --node 1 (which Api node)  --down 15 (seconds before it is started again)  --users 20
 #            --max-failed 0 (failed requests tolerated by --verify)
 #
@@ -48,7 +49,9 @@ pid="$(cat "${RUN}/api-${node}.pid" 2>/dev/null || true)"
 pid_matches "${pid}" Zones.Api.dll || die "api-${node} is not running"
 
 if [[ ${verify} -eq 1 ]]; then
-  drill_start "${users}" "${max_failed}"
+  # A batch the killed node had passed to the cluster but not answered is resent by HAProxy and answered
+  # as already applied: stored, its answer lost with the node, its event still pushed or caught up.
+  drill_start "${users}" "${max_failed}" --allow-unacknowledged
   log "drill warming up for 10 s"
   sleep 10
 fi
