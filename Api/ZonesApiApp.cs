@@ -28,11 +28,13 @@ public static class ZonesApiApp
         builder.AddZonesRealtime();       // SignalR hub handler, user ids
         builder.AddZonesImages();         // image store and re-encoding
         builder.AddZonesRateLimits();     // rate limits (RateLimits:*) and bounds (Limits:*)
+        builder.AddZonesGracefulDrain();  // on shutdown: readiness 503, drain delay, hub connections closed
         configure?.Invoke(builder);       // test hosts: configuration, overrides, their IClusterClient
         builder.AddZonesClusterClient();  // Orleans client (ADO.NET clustering) unless supplied
         builder.AddZonesBackplane();      // SignalR Redis backplane when ConnectionStrings:Redis is set
 
         var app = builder.Build();
+        app.UseZonesGracefulDrain();      // /health/ready 503 while draining
         app.UseZonesEdge();               // request id, logging, errors, auth
         // Every route goes through this group: the answers all endpoints share (429, 500, 503, ...) in OpenAPI.
         var routes = app.MapGroup(string.Empty).WithStandardResponses();

@@ -88,7 +88,9 @@ fi
 # The processes to measure: what up.sh recorded, PostgreSQL's postmaster (its backends are its children), Redis.
 processes=()
 add_process() { [[ "$2" =~ ^[0-9]+$ ]] && kill -0 "$2" 2>/dev/null && processes+=(--process "$1=$2") || true; }
-add_process api "$(cat "${LOCAL}/run/api.pid" 2>/dev/null || true)"
+for f in "${LOCAL}"/run/api*.pid; do
+  [[ -f "${f}" ]] && add_process "$(basename "${f}" .pid)" "$(cat "${f}")"
+done
 for f in "${LOCAL}"/run/silo-*.pid; do
   [[ -f "${f}" ]] && add_process "$(basename "${f}" .pid)" "$(cat "${f}")"
 done

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Stops exactly what deploy/local/up.sh started, by the pids it recorded: the Api node
-# first (the edge stops taking requests), then the silos (SIGTERM, so each leaves the
-# cluster gracefully), then Redis and PostgreSQL (pg_ctl stop -m fast). Data stays in
+# Stops exactly what deploy/local/up.sh started, by the pids it recorded: HAProxy and the
+# Api nodes first (the edge stops taking requests), then the silos (SIGTERM, so each leaves
+# the cluster gracefully), then Redis and PostgreSQL (pg_ctl stop -m fast). Data stays in
 # <repo>/.local, so zones and presence survive down/up.
 #
 #   deploy/local/down.sh          stop
@@ -11,6 +11,8 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=lib.sh source-path=SCRIPTDIR
 source "${HERE}/lib.sh"
+# shellcheck source=balancer.sh source-path=SCRIPTDIR
+source "${HERE}/balancer.sh"
 REPO="$(zones_repo_root)"
 LOCAL="${ZONES_LOCAL_DIR:-${REPO}/.local}"
 
@@ -33,37 +35,31 @@ fi
 RUN="${LOCAL}/run"
 SILO_TIMEOUT="${ZONES_STOP_TIMEOUT:-60}"
 
-# stop_node NAME DLL TIMEOUT: SIGTERM to the recorded pid if it is still that program.
-stop_node() {
-  local name="$1" dll="$2" timeout="$3" pidfile="${RUN}/$1.pid" pid
-  pid="$(cat "${pidfile}" 2>/dev/null || true)"
-  if pid_matches "${pid}" "${dll}"; then
-    stop_pid "${pid}" "${name}" "${timeout}"
-  elif [[ -n "${pid}" ]]; then
-    log "${name}: recorded pid ${pid} no longer runs ${dll}; nothing to stop"
-  fi
-  rm -f "${pidfile}"
+balancer_stop
+
+# stop_all KIND DLL TIMEOUT: SIGTERM to every recorded KIND-<n> (and KIND) at once, then waits for
+# each, so stopping N nodes takes about as long as one; each still stops gracefully.
+stop_all() {
+  local kind="$1" dll="$2" timeout="$3" pidfile pid name entry
+  local pids=()
+  for pidfile in "${RUN}/${kind}".pid "${RUN}/${kind}"-*.pid; do
+    [[ -e "${pidfile}" ]] || continue
+    pid="$(cat "${pidfile}" 2>/dev/null || true)"
+    name="$(basename "${pidfile}" .pid)"
+    if pid_matches "${pid}" "${dll}"; then
+      log "stopping ${name} (pid ${pid}, SIGTERM)"
+      kill -TERM "${pid}" 2>/dev/null || true
+      pids+=("${pid}:${name}")
+    fi
+  done
+  for entry in "${pids[@]}"; do
+    wait_exit "${entry%%:*}" "${entry#*:}" "${timeout}"
+  done
+  rm -f "${RUN}/${kind}".pid "${RUN}/${kind}"-*.pid
 }
 
-stop_node api Zones.Api.dll 30
-
-# All silos get SIGTERM at once and are then awaited, so shutting down N silos takes
-# about as long as one; each still leaves the cluster gracefully.
-silo_pids=()
-for pidfile in "${RUN}"/silo-*.pid; do
-  [[ -e "${pidfile}" ]] || continue
-  pid="$(cat "${pidfile}" 2>/dev/null || true)"
-  name="$(basename "${pidfile}" .pid)"
-  if pid_matches "${pid}" Zones.Silo.dll; then
-    log "stopping ${name} (pid ${pid}, SIGTERM)"
-    kill -TERM "${pid}" 2>/dev/null || true
-    silo_pids+=("${pid}:${name}")
-  fi
-done
-for entry in "${silo_pids[@]}"; do
-  wait_exit "${entry%%:*}" "${entry#*:}" "${SILO_TIMEOUT}"
-done
-rm -f "${RUN}"/silo-*.pid
+stop_all api Zones.Api.dll 30
+stop_all silo Zones.Silo.dll "${SILO_TIMEOUT}"
 
 # shellcheck source=monitoring.sh source-path=SCRIPTDIR
 source "${HERE}/monitoring.sh"

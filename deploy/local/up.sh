@@ -1,20 +1,34 @@
 #!/usr/bin/env bash
 # Starts a local Zones cluster on this machine: PostgreSQL + PostGIS, Redis, N silos and
-# one Api node, all on 127.0.0.1. Run as root on Debian 12 (or as a user with sudo).
+# M Api nodes (behind HAProxy when M > 1 or --balancer), all on 127.0.0.1. Run as root on
+# Debian 12 (or as a user with sudo).
 #
-#   deploy/local/up.sh            start (or reuse) everything; prints the Api URL
-#   deploy/local/up.sh --monitoring  also Prometheus scraping every node, with the alert rules (monitoring.sh)
-#   deploy/local/down.sh          stop what up.sh started; data stays
-#   deploy/local/down.sh --purge  stop and delete the data too
+#   deploy/local/up.sh                      start (or reuse) everything; prints the Api URL
+#   deploy/local/up.sh --silos 3 --apis 2   3 silos, 2 Api nodes behind HAProxy (the URL printed is its)
+#   deploy/local/up.sh --balancer           one Api node, still behind HAProxy
+#   deploy/local/up.sh --monitoring         also Prometheus scraping every node, with the alert rules (monitoring.sh)
+#   deploy/local/rolling-restart.sh         restart every node, one at a time, without failing a request
+#   deploy/local/down.sh                    stop what up.sh started (HAProxy too); data stays
+#   deploy/local/down.sh --purge            stop and delete the data too
+#
+# The balancer: Debian's haproxy (installed when missing), run as a plain process with the
+# config it generates in .local/haproxy.cfg. It proxies HTTP and the hub's WebSockets, checks
+# every node's /health/ready each second (out after 1 failure, back after 2 successes), and
+# retries a request whose connection failed on another node. A stopping Api node answers 503
+# on /health/ready at once and keeps serving for Shutdown:DrainDelay (3 s) before it stops
+# accepting, so HAProxy has taken it out by then. Its stats page (server states, as CSV with
+# ;csv) is on BALANCER_STATS_PORT. Rerunning with more --apis or --silos adds nodes (and
+# reloads HAProxy); going from the direct layout to the balanced one needs down.sh first.
 #
 # Everything lives under <repo>/.local/ (git-ignored; ZONES_LOCAL_DIR moves it):
 #   state.env     ports chosen on the first run, reused by every later run
 #   secrets.env   generated passwords and the JWT signing key (mode 0600)
 #   pg/ redis/    PostgreSQL data directory, Redis directory (append-only file)
 #   images/       uploaded profile and zone images (Images:Directory; shared by every Api node)
-#   logs/         postgres.log, redis.log, silo-1.log ..., api.log (stdout); silo-1/ ... api/:
-#                 each node's rolling combined-*.log and error-*.log
-#   run/          silo-1.pid ..., api.pid
+#   logs/         postgres.log, redis.log, silo-1.log ..., api-1.log ..., haproxy.log (stdout);
+#                 silo-1/ ... api-1/: each node's rolling combined-*.log and error-*.log
+#   run/          silo-1.pid ..., api-1.pid ..., haproxy.pid
+#   haproxy.cfg   the balancer's generated config (with --apis > 1 or --balancer)
 #
 # Rerun: whatever already runs (recorded pid alive) is reused, not restarted. The Release
 # build runs only when no silo or Api process is running, since rebuilding would
@@ -22,8 +36,11 @@
 # (or ZONES_SKIP_BUILD=1 to never build).
 #
 # Environment overrides:
-#   ZONES_API_PORT      Api HTTP port (default: 5080 if free, else a free one; remembered)
-#   ZONES_SILOS         number of silos (default 2)
+#   ZONES_API_PORT      the public HTTP port: the balancer's, or the one Api node's without it
+#                       (default: 5080 if free, else a free one; remembered as API_PORT in state.env;
+#                       each node's own port is API_<n>_PORT)
+#   ZONES_SILOS         number of silos (default 2; --silos N)
+#   ZONES_APIS          number of Api nodes (default 1; --apis M)
 #   ZONES_ENVIRONMENT   ASPNETCORE_ENVIRONMENT for the nodes (default Production; --dev = Development)
 #   ZONES_READY_TIMEOUT seconds to wait for each node's /health/ready (default 120)
 #   ZONES_SKIP_BUILD=1  never build; start from the existing Release output
@@ -37,6 +54,8 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=lib.sh source-path=SCRIPTDIR
 source "${HERE}/lib.sh"
+# shellcheck source=balancer.sh source-path=SCRIPTDIR
+source "${HERE}/balancer.sh"
 REPO="$(zones_repo_root)"
 LOCAL="${ZONES_LOCAL_DIR:-${REPO}/.local}"
 cd "${REPO}"
@@ -44,17 +63,28 @@ cd "${REPO}"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 SILOS="${ZONES_SILOS:-2}"
-[[ "${SILOS}" =~ ^[1-9][0-9]*$ ]] || die "ZONES_SILOS must be a positive number, got '${SILOS}'"
+APIS="${ZONES_APIS:-1}"
+BALANCER=no
+MONITORING=0
 READY_TIMEOUT="${ZONES_READY_TIMEOUT:-120}"
 ENVIRONMENT="${ZONES_ENVIRONMENT:-Production}"
-MONITORING=0
-for arg in "$@"; do
-  case "${arg}" in
+while [[ $# -gt 0 ]]; do
+  case "$1" in
     --dev) ENVIRONMENT=Development ;;
+    --silos) SILOS="${2:-}"; shift ;;
+    --silos=*) SILOS="${1#*=}" ;;
+    --apis) APIS="${2:-}"; shift ;;
+    --apis=*) APIS="${1#*=}" ;;
+    --balancer) BALANCER=yes ;;
     --monitoring) MONITORING=1 ;;
-    *) die "unknown argument '${arg}' (--dev: Development settings instead of Production; --monitoring: Prometheus too)" ;;
+    -h | --help) sed -n '2,36p' "$0"; exit 0 ;;
+    *) die "unknown argument '$1' (--silos N, --apis M, --balancer, --monitoring, --dev)" ;;
   esac
+  shift
 done
+[[ "${SILOS}" =~ ^[1-9][0-9]*$ ]] || die "the number of silos (--silos, ZONES_SILOS) must be a positive number, got '${SILOS}'"
+[[ "${APIS}" =~ ^[1-9][0-9]*$ ]] || die "the number of Api nodes (--apis, ZONES_APIS) must be a positive number, got '${APIS}'"
+((APIS > 1)) && BALANCER=yes
 
 SILO_DIR="${REPO}/Silo/bin/Release/net10.0"
 API_DIR="${REPO}/Api/bin/Release/net10.0"
@@ -62,7 +92,11 @@ SILO_DLL="Zones.Silo.dll"
 API_DLL="Zones.Api.dll"
 
 # ------------------------------------------------------------------------ folders
-ensure_packages
+if [[ "${BALANCER}" == "yes" ]]; then
+  ensure_packages haproxy
+else
+  ensure_packages
+fi
 
 mkdir -p "${LOCAL}/logs" "${LOCAL}/run" "${LOCAL}/redis"
 # down.sh --purge deletes only a folder that carries this marker.
@@ -97,14 +131,17 @@ source "${SECRETS}"
 # -------------------------------------------------------------------------- state
 STATE="${LOCAL}/state.env"
 # Only state.env decides remembered ports, never a same-named variable from outside.
-unset PG_PORT REDIS_PORT API_PORT
-for name in $(compgen -v | grep -E '^SILO_[0-9]+_' || true); do
+unset PG_PORT REDIS_PORT API_PORT BALANCER_STATS_PORT
+for name in $(compgen -v | grep -E '^(SILO|API)_[0-9]+_' || true); do
   unset "${name}"
 done
+WANT_BALANCER="${BALANCER}"
 if [[ -f "${STATE}" ]]; then
   # shellcheck disable=SC1090
   source "${STATE}"
 fi
+# The layout asked for now, not the remembered one (what already runs may still keep the balancer, below).
+BALANCER="${WANT_BALANCER}"
 
 REDIS_DIR="${LOCAL}/redis"
 LOGS="${LOCAL}/logs"
@@ -123,7 +160,20 @@ fi
 
 pid_of() { cat "${RUN}/$1.pid" 2>/dev/null || true; }
 silo_alive() { pid_matches "$(pid_of "silo-$1")" "${SILO_DLL}"; }
-api_alive() { pid_matches "$(pid_of api)" "${API_DLL}"; }
+api_alive() { pid_matches "$(pid_of "api-$1")" "${API_DLL}"; }
+haproxy_alive() { pid_matches "$(pid_of haproxy)" haproxy; }
+# An Api node started by an older up.sh (run/api.pid) is api-1 now.
+if [[ -f "${RUN}/api.pid" && ! -f "${RUN}/api-1.pid" ]]; then
+  mv "${RUN}/api.pid" "${RUN}/api-1.pid"
+fi
+# The layout of what runs now: an Api node alive on API_PORT itself means no balancer in front.
+if api_alive 1 && [[ -n "${API_PORT:-}" && "${API_1_PORT:-${API_PORT}}" == "${API_PORT}" && "${BALANCER}" == "yes" ]]; then
+  die "the Api runs without a balancer on port ${API_PORT}: run ${HERE}/down.sh first to put HAProxy in front"
+fi
+if haproxy_alive && [[ "${BALANCER}" == "no" ]]; then
+  log "HAProxy already runs in front of the Api nodes: keeping the balancer"
+  BALANCER=yes
+fi
 redis_alive() { pid_matches "$(cat "${REDIS_DIR}/redis.pid" 2>/dev/null || true)" redis-server; }
 
 # keep_or_pick VAR RUNNING [PREFERRED]: a port for VAR. While its service runs, the
@@ -153,11 +203,11 @@ redis_alive && running=yes
 keep_or_pick REDIS_PORT "${running}"
 
 running=no
-api_alive && running=yes
+if [[ "${BALANCER}" == "yes" ]]; then haproxy_alive && running=yes; else api_alive 1 && running=yes; fi
 if [[ -n "${ZONES_API_PORT:-}" ]]; then
   if [[ "${running}" == "yes" ]]; then
     if [[ "${ZONES_API_PORT}" != "${API_PORT:-}" ]]; then
-      log "the Api already runs on port ${API_PORT}; ZONES_API_PORT=${ZONES_API_PORT} applies after down.sh"
+      log "the Api already answers on port ${API_PORT}; ZONES_API_PORT=${ZONES_API_PORT} applies after down.sh"
     fi
   else
     if port_in_use "${ZONES_API_PORT}"; then
@@ -167,6 +217,24 @@ if [[ -n "${ZONES_API_PORT:-}" ]]; then
   fi
 fi
 keep_or_pick API_PORT "${running}" 5080
+
+# Each Api node's own port: the public one itself without a balancer, else one of its own.
+for ((i = 1; i <= APIS; i++)); do
+  var="API_${i}_PORT"
+  if [[ "${BALANCER}" == "no" ]]; then
+    printf -v "${var}" '%s' "${API_PORT}"
+    continue
+  fi
+  [[ "${!var:-}" == "${API_PORT}" ]] && unset "${var}"
+  running=no
+  api_alive "${i}" && running=yes
+  keep_or_pick "${var}" "${running}" $((5080 + i))
+done
+if [[ "${BALANCER}" == "yes" ]]; then
+  running=no
+  haproxy_alive && running=yes
+  keep_or_pick BALANCER_STATS_PORT "${running}" 5079
+fi
 
 for ((i = 1; i <= SILOS; i++)); do
   running=no
@@ -183,8 +251,10 @@ write_state() {
     echo "PG_PORT=${PG_PORT}"
     echo "REDIS_PORT=${REDIS_PORT}"
     echo "API_PORT=${API_PORT}"
-    # Every silo ever configured, so a later run with fewer silos still stops them all.
-    for name in $(compgen -v | grep -E '^SILO_[0-9]+_(PORT|GATEWAY_PORT|HTTP_PORT)$' | sort -V); do
+    echo "BALANCER=${BALANCER}"
+    [[ -n "${BALANCER_STATS_PORT:-}" ]] && echo "BALANCER_STATS_PORT=${BALANCER_STATS_PORT}"
+    # Every silo and Api node ever configured, so a later run with fewer still stops them all.
+    for name in $(compgen -v | grep -E '^(SILO_[0-9]+_(PORT|GATEWAY_PORT|HTTP_PORT)|API_[0-9]+_PORT)$' | sort -V); do
       echo "${name}=${!name}"
     done
   } >"${tmp}"
@@ -225,10 +295,12 @@ any_running=0
 for ((i = 1; i <= SILOS; i++)); do
   if silo_alive "${i}"; then any_running=1; else need_start=1; fi
 done
-if api_alive; then any_running=1; else need_start=1; fi
+for ((i = 1; i <= APIS; i++)); do
+  if api_alive "${i}"; then any_running=1; else need_start=1; fi
+done
 
 if [[ ${need_start} -eq 0 ]]; then
-  log "all ${SILOS} silos and the Api already run: nothing to build or start"
+  log "all ${SILOS} silos and ${APIS} Api nodes already run: nothing to build or start"
 elif [[ "${ZONES_SKIP_BUILD:-0}" == "1" ]]; then
   log "ZONES_SKIP_BUILD=1: starting from the existing Release output"
 elif [[ ${any_running} -eq 1 ]]; then
@@ -341,19 +413,33 @@ SQL
 fi
 
 if [[ ${failed} -eq 0 ]]; then
-  if api_alive; then
-    log "api already runs (pid $(pid_of api)): reused"
-  else
-    API_LIMITS=()
-    if [[ "${ZONES_LIMIT_LOOPBACK:-0}" != "1" ]]; then
-      API_LIMITS=("RateLimits__ExemptNetworks__0=127.0.0.0/8" "RateLimits__ExemptNetworks__1=::1/128")
-    fi
-    start_node api "${API_DIR}" "${API_DLL}" "ASPNETCORE_URLS=http://127.0.0.1:${API_PORT}" \
-      "Images__Directory=${LOCAL}/images" \
-      "ConnectionStrings__Postgres=Host=127.0.0.1;Port=${PG_PORT};Username=zones_api;Password=${ZONES_API_DB_PASSWORD};Database=zones" \
-      "${API_LIMITS[@]}"
+  api_env=("ConnectionStrings__Postgres=Host=127.0.0.1;Port=${PG_PORT};Username=zones_api;Password=${ZONES_API_DB_PASSWORD};Database=zones"
+    "Images__Directory=${LOCAL}/images")
+  # The benchmarks seed from 127.0.0.1: loopback skips the per-address limits unless ZONES_LIMIT_LOOPBACK=1.
+  if [[ "${ZONES_LIMIT_LOOPBACK:-0}" != "1" ]]; then
+    api_env+=("RateLimits__ExemptNetworks__0=127.0.0.0/8" "RateLimits__ExemptNetworks__1=::1/128")
   fi
-  wait_ready api "http://127.0.0.1:${API_PORT}" || failed=1
+  # Behind the balancer the client's address arrives in X-Forwarded-For from 127.0.0.1.
+  [[ "${BALANCER}" == "yes" ]] && api_env+=("ForwardedHeaders__KnownProxies__0=127.0.0.1")
+  started=()
+  for ((i = 1; i <= APIS; i++)); do
+    if api_alive "${i}"; then
+      log "api-${i} already runs (pid $(pid_of "api-${i}")): reused"
+    else
+      port_var="API_${i}_PORT"
+      start_node "api-${i}" "${API_DIR}" "${API_DLL}" "ASPNETCORE_URLS=http://127.0.0.1:${!port_var}" "${api_env[@]}"
+    fi
+    started+=("${i}")
+  done
+  for i in "${started[@]}"; do
+    port_var="API_${i}_PORT"
+    wait_ready "api-${i}" "http://127.0.0.1:${!port_var}" || failed=1
+  done
+fi
+
+# ---------------------------------------------------------------------- balancer
+if [[ ${failed} -eq 0 && "${BALANCER}" == "yes" ]]; then
+  balancer_start || failed=1
 fi
 
 if [[ ${failed} -ne 0 ]]; then
@@ -364,7 +450,8 @@ fi
 if [[ ${MONITORING} -eq 1 ]]; then
   # shellcheck source=monitoring.sh source-path=SCRIPTDIR
   source "${HERE}/monitoring.sh"
-  monitoring_start "${LOCAL}" "${REPO}" "127.0.0.1:${API_PORT}" \
+  monitoring_start "${LOCAL}" "${REPO}" \
+    "$(for ((i = 1; i <= APIS; i++)); do v="API_${i}_PORT"; printf '127.0.0.1:%s ' "${!v}"; done)" \
     "$(for ((i = 1; i <= SILOS; i++)); do v="SILO_${i}_HTTP_PORT"; printf '127.0.0.1:%s ' "${!v}"; done)" ||
     die "Prometheus did not start; see ${LOGS}/prometheus.log"
 fi
@@ -373,7 +460,12 @@ fi
 cat <<EOF
 
 Zones is up.
-  Api:        http://127.0.0.1:${API_PORT}   (REST under /api/v1, SignalR hub /hubs/zones)
+  Api:        http://127.0.0.1:${API_PORT}   (REST under /api/v1, SignalR hub /hubs/zones)$([[ "${BALANCER}" == "yes" ]] && echo "   HAProxy")
+$(if [[ "${BALANCER}" == "yes" ]]; then
+  printf '  Api nodes:  '
+  for ((i = 1; i <= APIS; i++)); do v="API_${i}_PORT"; printf 'http://127.0.0.1:%s ' "${!v}"; done
+  printf '(each node direct)\n  Balancer:   http://127.0.0.1:%s/ (HAProxy stats; ;csv for scripts), config %s\n' "${BALANCER_STATS_PORT}" "${LOCAL}/haproxy.cfg"
+fi)
   Silos:      $(for ((i = 1; i <= SILOS; i++)); do v="SILO_${i}_HTTP_PORT"; printf 'http://127.0.0.1:%s ' "${!v}"; done)(health, /metrics)
   PostgreSQL: 127.0.0.1:${PG_PORT} database zones (passwords in ${SECRETS})
   Redis:      127.0.0.1:${REDIS_PORT} (password in ${SECRETS})

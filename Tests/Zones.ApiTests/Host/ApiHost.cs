@@ -34,7 +34,7 @@ public class ApiHost : IAsyncLifetime
         _app = Zones.Api.ZonesApiApp.Build(
             ["--Jwt:SigningKey=an-in-memory-test-key-of-enough-length", "--Serilog:MinimumLevel:Default=Warning",
                 $"--Images:Directory={ImagesDirectory}",
-                "--RateLimits:Enabled=false", .. Settings],
+                "--RateLimits:Enabled=false", "--Shutdown:DrainDelay=00:00:00", .. Settings],
             builder =>
             {
                 builder.Services.AddSingleton<IServer>(_server);

@@ -1,0 +1,336 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.SignalR.Client;
+
+namespace Zones.Drill;
+
+/// <summary>One drill user: its zone, its hub connection and what it was told and saw.</summary>
+public sealed class DrillUser(int index)
+{
+    public int Index { get; } = index;
+    public string Token { get; set; } = "";
+    public double Latitude => 48.0 + Index * 0.01;
+    public double Longitude => 11.0;
+    public HubConnection? Hub { get; set; }
+
+    /// <summary>Transition ids that a 200 answer carried (the API stores them before it answers).</summary>
+    public ConcurrentDictionary<string, long> Acknowledged { get; } = new();
+
+    /// <summary>Transition ids pushed live on the hub.</summary>
+    public ConcurrentDictionary<string, byte> Live { get; } = new();
+
+    /// <summary>Transition ids read back with GET /activities?from= after each reconnect.</summary>
+    public ConcurrentDictionary<string, byte> CaughtUp { get; } = new();
+
+    public long LastLiveTimestamp;
+    public long DisconnectedAt;
+}
+
+/// <summary>Users streaming pings through the balancer, each with a hub connection that reconnects by itself
+/// and catches up from GET /activities?from= after a reconnect; then everything checked against storage.</summary>
+public sealed class Drill(DrillOptions options)
+{
+    private static readonly long DeviceStart = DateTimeOffset.UtcNow.AddHours(-20).ToUnixTimeMilliseconds();
+    private readonly HttpClient _http = new(new SocketsHttpHandler { PooledConnectionIdleTimeout = TimeSpan.FromSeconds(5) })
+    {
+        BaseAddress = options.Api,
+        Timeout = TimeSpan.FromSeconds(30),
+    };
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly ConcurrentDictionary<long, (int Ok, int Failed)> _seconds = new();
+    private readonly ConcurrentBag<double> _latencies = [];
+    private readonly ConcurrentQueue<string> _failures = new();
+    private readonly ConcurrentBag<double> _reconnectGaps = [];
+    private int _disconnects;
+    private int _hubClosed;
+    private volatile bool _finishing;
+
+    public async Task<DrillReport> RunAsync()
+    {
+        var users = Enumerable.Range(0, options.Users).Select(i => new DrillUser(i)).ToArray();
+        await Parallel.ForEachAsync(users, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (u, _) => await SetUpAsync(u));
+        Console.WriteLine($"drill: {users.Length} users with a zone and a hub connection; sending for up to {options.Duration.TotalSeconds:0} s");
+        if (options.ReadyFile is not null)
+        {
+            await File.WriteAllTextAsync(options.ReadyFile, "sending\n");
+        }
+
+        var sendingStarted = _clock.Elapsed;
+        using var stop = new CancellationTokenSource(options.Duration);
+        var watcher = WatchStopFileAsync(stop);
+        await Task.WhenAll(users.Select(u => DeviceAsync(u, stop.Token)));
+        var sendingSeconds = (_clock.Elapsed - sendingStarted).TotalSeconds;
+        await stop.CancelAsync();
+        await watcher;
+
+        // Let the last pushes and catch-ups land, then read back what is stored.
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        var stored = new Dictionary<int, List<(string Id, string Key)>>();
+        foreach (var user in users)
+        {
+            stored[user.Index] = await StoredAsync(user);
+        }
+
+        _finishing = true;
+        foreach (var user in users)
+        {
+            if (user.Hub is not null)
+            {
+                await user.Hub.DisposeAsync();
+            }
+        }
+
+        return DrillReport.From(users, stored, _seconds, _latencies, _failures, _reconnectGaps, _disconnects, _hubClosed,
+            sendingSeconds, options);
+    }
+
+    private async Task WatchStopFileAsync(CancellationTokenSource stop)
+    {
+        if (options.StopFile is null)
+        {
+            return;
+        }
+
+        while (!stop.IsCancellationRequested && !File.Exists(options.StopFile))
+        {
+            try
+            {
+                await Task.Delay(200, stop.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+
+        await stop.CancelAsync();
+    }
+
+    private async Task SetUpAsync(DrillUser user)
+    {
+        var unique = Guid.NewGuid().ToString("N")[..12];
+        var session = await SendAsync(HttpMethod.Post, "/api/v1/auth/register", null, new
+        {
+            email = $"drill-{unique}@example.test",
+            password = "correct horse battery",
+            username = $"drill_{unique}",
+            name = "Drill",
+        });
+        user.Token = session["accessToken"]!.GetValue<string>();
+        await SendAsync(HttpMethod.Post, "/api/v1/zones", user.Token, new
+        {
+            title = "Drill zone",
+            latitude = user.Latitude,
+            longitude = user.Longitude,
+            radius = 150,
+        });
+        user.Hub = new HubConnectionBuilder()
+            .WithUrl(new Uri(options.Api, "/hubs/zones"), o =>
+            {
+                // WebSockets without negotiation: one request, so any node behind the balancer can take it.
+                o.Transports = HttpTransportType.WebSockets;
+                o.SkipNegotiation = true;
+                o.AccessTokenProvider = () => Task.FromResult<string?>(user.Token);
+            })
+            .WithAutomaticReconnect(new QuickRetry())
+            .Build();
+        user.Hub.On<JsonElement>("zoneEvent", e =>
+        {
+            user.Live.TryAdd(e.GetProperty("id").GetString()!, 0);
+            InterlockedMax(ref user.LastLiveTimestamp, e.GetProperty("timestamp").GetInt64());
+        });
+        user.Hub.Reconnecting += _ =>
+        {
+            Interlocked.Increment(ref _disconnects);
+            Interlocked.Exchange(ref user.DisconnectedAt, _clock.Elapsed.Ticks);
+            return Task.CompletedTask;
+        };
+        user.Hub.Reconnected += async _ =>
+        {
+            _reconnectGaps.Add(TimeSpan.FromTicks(_clock.Elapsed.Ticks - Interlocked.Read(ref user.DisconnectedAt)).TotalSeconds);
+            await CatchUpAsync(user);
+        };
+        user.Hub.Closed += error =>
+        {
+            if (_finishing)
+            {
+                return Task.CompletedTask;
+            }
+
+            Interlocked.Increment(ref _hubClosed);
+            _failures.Enqueue($"a hub connection closed for good: {error?.Message ?? "no error"}");
+            return Task.CompletedTask;
+        };
+        await user.Hub.StartAsync();
+    }
+
+    /// <summary>What a client does after a reconnect: read what happened since the last event it saw.</summary>
+    private async Task CatchUpAsync(DrillUser user)
+    {
+        var from = Math.Max(DeviceStart, Interlocked.Read(ref user.LastLiveTimestamp));
+        try
+        {
+            foreach (var (id, _) in await ListAsync(user, from))
+            {
+                user.CaughtUp.TryAdd(id, 0);
+            }
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            _failures.Enqueue($"catch-up after a reconnect: {e.Message}");
+        }
+    }
+
+    private async Task DeviceAsync(DrillUser user, CancellationToken stop)
+    {
+        for (var k = 0; !stop.IsCancellationRequested; k++)
+        {
+            // Inside the zone on odd fixes, 400 m north of it on even ones, 10 s apart (144 km/h): every fix crosses.
+            var ping = new
+            {
+                latitude = user.Latitude + (k % 2 == 0 ? 0.0036 : 0),
+                longitude = user.Longitude,
+                accuracy = 5.0,
+                timestamp = DeviceStart + k * 10_000L,
+            };
+            // A failed request is resent as it was, as a device would: a resent batch changes nothing.
+            var deadline = _clock.Elapsed + TimeSpan.FromSeconds(60);
+            while (!await PostAsync(user, ping) && _clock.Elapsed < deadline)
+            {
+                await Task.Delay(200, CancellationToken.None);
+            }
+
+            try
+            {
+                await Task.Delay(options.Interval, stop);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task<bool> PostAsync(DrillUser user, object ping)
+    {
+        var started = _clock.Elapsed;
+        var second = (long)started.TotalSeconds;
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/locations")
+            {
+                Content = JsonContent.Create(new { deviceId = "drill", pings = new[] { ping } }),
+            };
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", user.Token);
+            using var response = await _http.SendAsync(request);
+            var body = await response.Content.ReadAsStringAsync();
+            _latencies.Add((_clock.Elapsed - started).TotalMilliseconds);
+            if (!response.IsSuccessStatusCode)
+            {
+                Count(second, ok: false);
+                _failures.Enqueue($"t={started.TotalSeconds:0.0}s POST /locations {(int)response.StatusCode}: {Truncate(body)}");
+                return false;
+            }
+
+            foreach (var e in JsonNode.Parse(body)!["data"]!["events"]!.AsArray())
+            {
+                user.Acknowledged.TryAdd(e!["id"]!.GetValue<string>(), e["timestamp"]!.GetValue<long>());
+            }
+
+            Count(second, ok: true);
+            return true;
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            _latencies.Add((_clock.Elapsed - started).TotalMilliseconds);
+            Count(second, ok: false);
+            _failures.Enqueue($"t={started.TotalSeconds:0.0}s POST /locations: {e.GetType().Name}: {e.Message}");
+            return false;
+        }
+    }
+
+    private void Count(long second, bool ok) =>
+        _seconds.AddOrUpdate(second, ok ? (1, 0) : (0, 1), (_, c) => ok ? (c.Ok + 1, c.Failed) : (c.Ok, c.Failed + 1));
+
+    /// <summary>Every stored transition of the user since the drill's device start, as (id, type@timestamp).</summary>
+    private async Task<List<(string Id, string Key)>> StoredAsync(DrillUser user) => await ListAsync(user, DeviceStart);
+
+    private async Task<List<(string Id, string Key)>> ListAsync(DrillUser user, long from)
+    {
+        var all = new List<(string, string)>();
+        string? cursor = null;
+        do
+        {
+            var path = $"/api/v1/activities?from={from}&limit=200" + (cursor is null ? "" : $"&cursor={Uri.EscapeDataString(cursor)}");
+            using var request = new HttpRequestMessage(HttpMethod.Get, path);
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", user.Token);
+            using var response = await _http.SendAsync(request);
+            response.EnsureSuccessStatusCode();
+            var envelope = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+            foreach (var e in envelope["data"]!.AsArray())
+            {
+                all.Add((e!["id"]!.GetValue<string>(), $"{e["type"]!.GetValue<string>()}@{e["timestamp"]!.GetValue<long>()}"));
+            }
+
+            cursor = envelope["meta"]?["nextCursor"]?.GetValue<string>();
+        }
+        while (cursor is not null);
+        return all;
+    }
+
+    private async Task<JsonNode> SendAsync(HttpMethod method, string path, string? token, object body)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            using var request = new HttpRequestMessage(method, path) { Content = JsonContent.Create(body) };
+            if (token is not null)
+            {
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            }
+
+            using var response = await _http.SendAsync(request);
+            var text = await response.Content.ReadAsStringAsync();
+            if (response.IsSuccessStatusCode)
+            {
+                return JsonNode.Parse(text)!["data"]!;
+            }
+
+            if (attempt >= 5 || (int)response.StatusCode < 500)
+            {
+                throw new HttpRequestException($"{method} {path} answered {(int)response.StatusCode}: {Truncate(text)}");
+            }
+
+            await Task.Delay(500);
+        }
+    }
+
+    private static string Truncate(string text) => text.Length <= 200 ? text : text[..200] + "...";
+
+    private static void InterlockedMax(ref long target, long value)
+    {
+        var current = Interlocked.Read(ref target);
+        while (value > current)
+        {
+            var seen = Interlocked.CompareExchange(ref target, value, current);
+            if (seen == current)
+            {
+                return;
+            }
+
+            current = seen;
+        }
+    }
+
+    /// <summary>Reconnects at once, then every quarter second, then every second, for two minutes.</summary>
+    private sealed class QuickRetry : IRetryPolicy
+    {
+        public TimeSpan? NextRetryDelay(RetryContext context) =>
+            context.ElapsedTime > TimeSpan.FromMinutes(2) ? null
+            : context.PreviousRetryCount switch { 0 => TimeSpan.Zero, < 5 => TimeSpan.FromMilliseconds(250), _ => TimeSpan.FromSeconds(1) };
+    }
+}
