@@ -28,11 +28,10 @@ public static class ServiceDefaultsExtensions
                 .Enrich.FromLogContext()
                 .Enrich.WithProperty("Service", service)
                 .Enrich.WithProperty("Node", Environment.MachineName)
-                // Every sink is written by a background thread, so a request or a grain turn never waits on the
-                // console (or the pipe behind it) or a disk. Buffers are bounded; when one is full, lines are
-                // dropped rather than requests slowed.
-                .WriteTo.Async(sink => sink.Console(new CompactJsonFormatter()), bufferSize: 50_000, blockWhenFull: false);
-            WriteFiles(logger, services.GetRequiredService<IOptions<LogOptions>>().Value);
+                // One background writer for every output, in batches (BatchedLogOutput): a request or a grain turn
+                // never waits on the console (or the pipe behind it) or a disk, and costs no wake-up of its own.
+                .WriteTo.Sink(new BatchedLogOutput(new CompactJsonFormatter(), Console.OpenStandardOutput(),
+                    Files(services.GetRequiredService<IOptions<LogOptions>>().Value)), BatchedLogOutput.Options);
             logging?.Invoke(logger);
         });
         builder.Services.AddSingleton(TimeProvider.System);
@@ -40,20 +39,25 @@ public static class ServiceDefaultsExtensions
         return builder;
     }
 
-    static void WriteFiles(LoggerConfiguration logger, LogOptions options)
+    /// <summary>The rolling <c>combined</c> and <c>error</c> files, written by <see cref="BatchedLogOutput"/>'s thread
+    /// (buffered, flushed every second), or none without <c>Logs:Directory</c>.</summary>
+    static Serilog.Core.Logger? Files(LogOptions options)
     {
         if (string.IsNullOrWhiteSpace(options.Directory))
         {
-            return;
+            return null;
         }
 
         var limit = options.FileSizeLimitMegabytes * 1024L * 1024L;
+        var files = new LoggerConfiguration().MinimumLevel.Verbose();
         foreach (var (name, level) in new[] { ("combined", LogEventLevel.Verbose), ("error", LogEventLevel.Error) })
         {
-            logger.WriteTo.Async(sink => sink.File(new CompactJsonFormatter(), Path.Combine(options.Directory, $"{name}-.log"),
+            files.WriteTo.File(new CompactJsonFormatter(), Path.Combine(options.Directory, $"{name}-.log"),
                 restrictedToMinimumLevel: level, fileSizeLimitBytes: limit, rollOnFileSizeLimit: true,
-                rollingInterval: RollingInterval.Day, retainedFileCountLimit: options.RetainedFiles), bufferSize: 50_000,
-                blockWhenFull: false);
+                rollingInterval: RollingInterval.Day, retainedFileCountLimit: options.RetainedFiles,
+                buffered: true, flushToDiskInterval: TimeSpan.FromSeconds(1));
         }
+
+        return files.CreateLogger();
     }
 }

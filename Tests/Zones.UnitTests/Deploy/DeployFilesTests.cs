@@ -388,10 +388,24 @@ public sealed partial class DeployFilesTests
     /// and the paths mapped inside a <c>MapGroup("/health")</c>.</summary>
     static HashSet<string> MappedHealthPaths(string project)
     {
-        var paths = new HashSet<string>();
-        foreach (var file in Directory.EnumerateFiles(Path(project), "*.cs", SearchOption.AllDirectories).Where(f => !f.Contains("/obj/")))
+        var paths = HealthPathsIn(Path(project));
+        // Both node types map /health* through the shared hosting foundation.
+        if (SourcesIn(Path(project)).Any(source => source.Contains("MapZonesOperations(", StringComparison.Ordinal)))
         {
-            var source = File.ReadAllText(file);
+            paths.UnionWith(HealthPathsIn(Path("Grains.Interfaces", "ServiceDefaults")));
+        }
+
+        return paths;
+    }
+
+    static IEnumerable<string> SourcesIn(string folder) =>
+        Directory.EnumerateFiles(folder, "*.cs", SearchOption.AllDirectories).Where(f => !f.Contains("/obj/")).Select(File.ReadAllText);
+
+    static HashSet<string> HealthPathsIn(string folder)
+    {
+        var paths = new HashSet<string>();
+        foreach (var source in SourcesIn(folder))
+        {
             var groups = Regex.Matches(source, @"MapGroup\(""(?<p>/health[^""]*)""\)").Select(m => m.Groups["p"].Value).ToList();
             foreach (Match map in Regex.Matches(source, @"Map(?:Get|HealthChecks)\(""(?<p>/[^""]*)"""))
             {
