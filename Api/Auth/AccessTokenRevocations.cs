@@ -18,8 +18,15 @@ public sealed class AccessTokenRevocations(IOptions<JwtOptions> jwt, TimeProvide
     /// <summary>How far back a revocation can still matter: the token lifetime plus the clock skew allowed.</summary>
     public TimeSpan Horizon => TimeSpan.FromMinutes(jwt.Value.AccessTokenMinutes) + TokenService.ClockSkew + TimeSpan.FromMinutes(1);
 
-    public void Apply(AccessRevocation revocation) =>
+    /// <summary>Raised on this node after each revocation is applied (its own, or one learned from another node), so
+    /// what already runs on a revoked token (an open hub connection) can be closed too.</summary>
+    public event Action<AccessRevocation>? Applied;
+
+    public void Apply(AccessRevocation revocation)
+    {
         _revokedBefore.AddOrUpdate(revocation.UserId, revocation.RevokedBefore, (_, known) => Math.Max(known, revocation.RevokedBefore));
+        Applied?.Invoke(revocation);
+    }
 
     /// <summary>Whether a token of <paramref name="userId"/> issued at <paramref name="issuedAtSeconds"/> (the JWT
     /// <c>iat</c>, whole seconds) is void. <c>iat</c> has no milliseconds, so a token issued in the same second as the
