@@ -64,7 +64,7 @@ public static partial class ImagesApi
         ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var userId = CurrentUser.Id(user);
-        var grain = cluster.GetGrain<IUserGrain>(userId);
+        var grain = cluster.UserGrain(userId);
         // Another user's zone (or none) is 404 before any decoding or storing.
         _ = await grain.GetZone(id) ?? throw ZoneNotFound(id);
         var upload = await ImageUploads.ReadFileAsync(request, cancellationToken);

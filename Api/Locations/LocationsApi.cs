@@ -68,7 +68,7 @@ public static class LocationsApi
     internal static async Task<LocationReport> Report([FromServices] IClusterClient cluster, Guid userId, LocationBatch batch)
     {
         ZonesMetrics.PingsReceived(batch.Pings.Count);
-        var grain = cluster.GetGrain<IUserGrain>(userId);
+        var grain = cluster.UserGrain(userId);
         var started = Environment.TickCount64;
         for (var attempt = 1; ; attempt++)
         {

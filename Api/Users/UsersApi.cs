@@ -51,7 +51,7 @@ public static partial class UsersApi
         var revocation = await Accounts(cluster).DeleteAccount(userId) ?? throw AccountGone();
         await revocations.PublishAsync(revocation);
         AccountDeleted(loggers.CreateLogger(LogCategory), userId);
-        await DeleteImagesAsync(cluster.GetGrain<IUserGrain>(userId), profile?.ProfileImageUrl, images);
+        await DeleteImagesAsync(cluster.UserGrain(userId), profile?.ProfileImageUrl, images);
         return TypedResults.NoContent();
     }
 

@@ -86,7 +86,7 @@ public static partial class ZonesApi
     {
         var definition = ZoneRequests.Parse(await JsonBody.ReadObjectAsync(request, cancellationToken));
         var userId = CurrentUser.Id(user);
-        var zone = await cluster.GetGrain<IUserGrain>(userId).CreateZone(definition);
+        var zone = await cluster.UserGrain(userId).CreateZone(definition);
         ZoneCreated(loggers.CreateLogger(LogCategory), zone.Id, userId, definition.Polygon is null ? "circle" : "polygon");
         return TypedResults.Created($"/api/v1/zones/{zone.Id}", new Envelope<ZoneDto>(ZoneDto.From(zone)));
     }
@@ -96,7 +96,7 @@ public static partial class ZonesApi
     {
         var definition = ZoneRequests.Parse(await JsonBody.ReadObjectAsync(request, cancellationToken));
         var userId = CurrentUser.Id(user);
-        var zone = await cluster.GetGrain<IUserGrain>(userId).UpdateZone(id, definition) ?? throw ZoneNotFound(id);
+        var zone = await cluster.UserGrain(userId).UpdateZone(id, definition) ?? throw ZoneNotFound(id);
         ZoneUpdated(loggers.CreateLogger(LogCategory), zone.Id, userId);
         return TypedResults.Ok(new Envelope<ZoneDto>(ZoneDto.From(zone)));
     }
@@ -105,7 +105,7 @@ public static partial class ZonesApi
         Guid id, ClaimsPrincipal user, [FromServices] IClusterClient cluster, ImageService images, ILoggerFactory loggers)
     {
         var userId = CurrentUser.Id(user);
-        var grain = cluster.GetGrain<IUserGrain>(userId);
+        var grain = cluster.UserGrain(userId);
         var zone = await grain.GetZone(id);
         if (zone is null || !await grain.DeleteZone(id))
         {
@@ -119,7 +119,7 @@ public static partial class ZonesApi
     }
 
     private static IUserGrain UserGrain([FromServices] IClusterClient cluster, ClaimsPrincipal user) =>
-        cluster.GetGrain<IUserGrain>(CurrentUser.Id(user));
+        cluster.UserGrain(CurrentUser.Id(user));
 
     private static Errors.ZonesException ZoneNotFound(Guid id) => ApiErrors.NotFound($"Zone {id} not found");
 

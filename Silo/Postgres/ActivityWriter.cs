@@ -58,11 +58,12 @@ public sealed partial class ActivityWriter : IActivityWriter, IHostedService, IA
              AS r(id, user_id, zone_id, zone_name, type, ts, latitude, longitude, icon, notification_text, device_id)
         -- An id is one transition: a later report of it (other ping, same visit) is not a new activity. Such a
         -- report comes from the same stretch of pings (two activations of one grain for a moment), so the check
-        -- looks a day either side: the primary key (id, timestamp) answers it in the one or two monthly
-        -- partitions that can hold the row, instead of an index probe in every partition.
+        -- looks a day either side in the user's own history: the user/time index answers it from a few leaf
+        -- pages in the one or two monthly partitions that can hold the row (migration 0007).
         WHERE NOT EXISTS (SELECT 1 FROM activities a
-                          WHERE a.id = r.id AND a."timestamp" >= r.ts - interval '1 day' AND a."timestamp" <= r.ts + interval '1 day')
-        ON CONFLICT (id, "timestamp") DO NOTHING
+                          WHERE a.user_id = r.user_id AND a."timestamp" >= r.ts - interval '1 day'
+                            AND a."timestamp" <= r.ts + interval '1 day' AND a.id = r.id)
+        ON CONFLICT ("timestamp", id) DO NOTHING
         """;
 
     // One row per user (the batch keeps each user's latest), so ON CONFLICT never meets the same row twice.
