@@ -30,6 +30,7 @@ public sealed record DrillReport(
     double MaxReconnectSeconds,
     int HubClosedForGood,
     long MissedOnHub,
+    IReadOnlyList<double> MissedOnHubAcknowledgedAt,
     long NotPushedWhileRedisDown,
     IReadOnlyList<double?> LiveDeliveryResumedAfterSeconds,
     long CaughtUpAfterReconnect,
@@ -52,6 +53,7 @@ public sealed record DrillReport(
         ConcurrentBag<double> reconnectGaps, int disconnects, int closed, int abandoned, double sendingSeconds, DrillOptions options)
     {
         long acknowledged = 0, storedCount = 0, lost = 0, duplicated = 0, unacknowledged = 0, missed = 0, notPushed = 0, caughtUp = 0;
+        var missedAt = new List<double>();
         // Live delivery needs Redis: from each stop-redis until the first transition acknowledged after start-redis that was
         // pushed live, a transition that was not pushed is not held against the hub.
         var pushedAt = users.SelectMany(u => u.Acknowledged.Where(a => u.Live.ContainsKey(a.Key)).Select(a => a.Value)).Order().ToList();
@@ -75,6 +77,7 @@ public sealed record DrillReport(
                 else
                 {
                     missed++;
+                    missedAt.Add(Math.Round(at, 1));
                 }
             }
 
@@ -98,7 +101,7 @@ public sealed record DrillReport(
             acknowledged, storedCount, lost, duplicated, unacknowledged,
             disconnects, reconnectGaps.Count,
             reconnectGaps.IsEmpty ? 0 : Math.Round(reconnectGaps.Max(), 2),
-            closed, missed, notPushed,
+            closed, missed, missedAt.Order().Take(20).ToList(), notPushed,
             resumed.Select((t, i) => t is { } r ? Math.Round(r - timeline.RedisDown[i].Until, 2) : (double?)null).ToList(),
             caughtUp,
             timeline.Faults,
@@ -120,7 +123,7 @@ public sealed record DrillReport(
               latency         p99 {P99LatencyMs} ms, max {MaxLatencyMs} ms
               transitions     acknowledged {Acknowledged}, stored {Stored}: lost {Lost}, duplicated {Duplicated}, stored unacknowledged {Unacknowledged}
               hub             disconnects {HubDisconnects}, reconnects {HubReconnects} (slowest {MaxReconnectSeconds} s), closed for good {HubClosedForGood}
-              hub delivery    missed {MissedOnHub} (neither pushed nor caught up), caught up by GET /activities?from= after a reconnect {CaughtUpAfterReconnect}
+              hub delivery    missed {MissedOnHub} (neither pushed nor caught up{(MissedOnHub == 0 ? "" : $"; acknowledged at t={string.Join(", ", MissedOnHubAcknowledgedAt)} s")}), caught up by GET /activities?from= after a reconnect {CaughtUpAfterReconnect}
             """);
         if (LiveDeliveryResumedAfterSeconds.Count > 0)
         {
