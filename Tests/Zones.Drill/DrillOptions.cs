@@ -18,7 +18,7 @@ public sealed record DrillOptions(Uri Api, int Users, TimeSpan Duration, TimeSpa
                               it), read at the end: each fault's recovery time (success per second back at or above 99%
                               until the next fault) must be measured for a clean result, except stop-postgres's; a 503
                               UNAVAILABLE while PostgreSQL is down is counted as refused, not failed; a transition acknowledged
-                              while Redis is down is not required to be pushed live
+                              while Redis is down, or within 5 s of its start, is not required to be pushed live
           --max-reconnect-seconds 5   the slowest hub reconnect tolerated for a clean result
           --allow-unacknowledged      a stored transition whose answer never arrived is clean (a node killed
                                       after the cluster committed; the client still gets it pushed or caught up)
