@@ -26,19 +26,21 @@ public sealed class PostgresZoneStore(NpgsqlDataSource dataSource) : IZoneStore
         END
         """;
 
-    public async Task<IReadOnlyList<Zone>> LoadLiveZonesAsync(Guid userId, CancellationToken cancellationToken = default)
-    {
-        await using var command = dataSource.CreateCommand(
-            $"SELECT {Columns} FROM zones WHERE user_id = @user AND deleted_at IS NULL ORDER BY created_at, id");
-        command.Parameters.Add(new NpgsqlParameter<Guid>("user", userId));
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var zones = new List<Zone>();
-        while (await reader.ReadAsync(cancellationToken))
+    /// <summary>A user grain's activation reads this: a database outage is UNAVAILABLE (<see cref="DatabaseOutage.ReadAsync{T}"/>).</summary>
+    public Task<IReadOnlyList<Zone>> LoadLiveZonesAsync(Guid userId, CancellationToken cancellationToken = default) =>
+        DatabaseOutage.ReadAsync<IReadOnlyList<Zone>>(async () =>
         {
-            zones.Add(ReadZone(reader, _strings));
-        }
-        return zones;
-    }
+            await using var command = dataSource.CreateCommand(
+                $"SELECT {Columns} FROM zones WHERE user_id = @user AND deleted_at IS NULL ORDER BY created_at, id");
+            command.Parameters.Add(new NpgsqlParameter<Guid>("user", userId));
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            var zones = new List<Zone>();
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                zones.Add(ReadZone(reader, _strings));
+            }
+            return zones;
+        });
 
     public async Task InsertAsync(Zone zone, CancellationToken cancellationToken = default)
     {

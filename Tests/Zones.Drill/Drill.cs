@@ -18,8 +18,9 @@ public sealed class DrillUser(int index)
     public double Longitude => 11.0;
     public HubConnection? Hub { get; set; }
 
-    /// <summary>Transition ids that a 200 answer carried (the API stores them before it answers).</summary>
-    public ConcurrentDictionary<string, long> Acknowledged { get; } = new();
+    /// <summary>Transition ids that a 200 answer carried (the API stores them before it answers), with the second of
+    /// sending at which that answer arrived.</summary>
+    public ConcurrentDictionary<string, double> Acknowledged { get; } = new();
 
     /// <summary>Transition ids pushed live on the hub.</summary>
     public ConcurrentDictionary<string, byte> Live { get; } = new();
@@ -42,12 +43,16 @@ public sealed class Drill(DrillOptions options)
         Timeout = TimeSpan.FromSeconds(30),
     };
     private readonly Stopwatch _clock = Stopwatch.StartNew();
-    private readonly ConcurrentDictionary<long, (int Ok, int Failed)> _seconds = new();
+    private readonly ConcurrentDictionary<long, SecondCounts> _seconds = new();
     private readonly ConcurrentBag<double> _latencies = [];
     private readonly ConcurrentQueue<string> _failures = new();
+    private readonly ConcurrentDictionary<string, int> _failureKinds = new();
     private readonly ConcurrentBag<double> _reconnectGaps = [];
     private int _disconnects;
     private int _hubClosed;
+    private int _abandoned;
+    private TimeSpan _sendingStarted;
+    private long _sendingStartedUnixMs;
     private volatile bool _finishing;
 
     public async Task<DrillReport> RunAsync()
@@ -60,11 +65,12 @@ public sealed class Drill(DrillOptions options)
             await File.WriteAllTextAsync(options.ReadyFile, "sending\n");
         }
 
-        var sendingStarted = _clock.Elapsed;
+        _sendingStarted = _clock.Elapsed;
+        _sendingStartedUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         using var stop = new CancellationTokenSource(options.Duration);
         var watcher = WatchStopFileAsync(stop);
         await Task.WhenAll(users.Select(u => DeviceAsync(u, stop.Token)));
-        var sendingSeconds = (_clock.Elapsed - sendingStarted).TotalSeconds;
+        var sendingSeconds = Now;
         await stop.CancelAsync();
         await watcher;
 
@@ -85,8 +91,12 @@ public sealed class Drill(DrillOptions options)
             }
         }
 
-        return DrillReport.From(users, stored, _seconds, _latencies, _failures, _reconnectGaps, _disconnects, _hubClosed,
-            sendingSeconds, options);
+        var seconds = _seconds.ToDictionary();
+        var faults = options.FaultFile is null
+            ? FaultTimeline.None
+            : FaultTimeline.From(FaultMarker.Read(options.FaultFile), _sendingStartedUnixMs, sendingSeconds, seconds);
+        return DrillReport.From(users, stored, seconds, faults, _latencies, _failures, _failureKinds, _reconnectGaps, _disconnects, _hubClosed,
+            _abandoned, sendingSeconds, options);
     }
 
     private async Task WatchStopFileAsync(CancellationTokenSource stop)
@@ -200,8 +210,15 @@ public sealed class Drill(DrillOptions options)
             };
             // A failed request is resent as it was, as a device would: a resent batch changes nothing.
             var deadline = _clock.Elapsed + TimeSpan.FromSeconds(60);
-            while (!await PostAsync(user, ping) && _clock.Elapsed < deadline)
+            while (!await PostAsync(user, ping))
             {
+                if (_clock.Elapsed >= deadline)
+                {
+                    Interlocked.Increment(ref _abandoned);
+                    _failures.Enqueue($"t={Now:0.0}s a ping was still not accepted after 60 s of resending: given up");
+                    break;
+                }
+
                 await Task.Delay(200, CancellationToken.None);
             }
 
@@ -219,7 +236,7 @@ public sealed class Drill(DrillOptions options)
     private async Task<bool> PostAsync(DrillUser user, object ping)
     {
         var started = _clock.Elapsed;
-        var second = (long)started.TotalSeconds;
+        var at = Now;
         try
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/locations")
@@ -229,33 +246,66 @@ public sealed class Drill(DrillOptions options)
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", user.Token);
             using var response = await _http.SendAsync(request);
             var body = await response.Content.ReadAsStringAsync();
-            _latencies.Add((_clock.Elapsed - started).TotalMilliseconds);
             if (!response.IsSuccessStatusCode)
             {
-                Count(second, ok: false);
-                _failures.Enqueue($"t={started.TotalSeconds:0.0}s POST /locations {(int)response.StatusCode}: {Truncate(body)}");
+                var code = ErrorCode(body);
+                Count(at, started, ok: false, unavailable: (int)response.StatusCode == 503 && code == "UNAVAILABLE");
+                Fail($"{(int)response.StatusCode} {code}", $"t={at:0.0}s POST /locations {(int)response.StatusCode} after {Took(started)}: {Truncate(body)}");
                 return false;
             }
 
+            var acknowledgedAt = Now;
             foreach (var e in JsonNode.Parse(body)!["data"]!["events"]!.AsArray())
             {
-                user.Acknowledged.TryAdd(e!["id"]!.GetValue<string>(), e["timestamp"]!.GetValue<long>());
+                user.Acknowledged.TryAdd(e!["id"]!.GetValue<string>(), acknowledgedAt);
             }
 
-            Count(second, ok: true);
+            Count(at, started, ok: true);
             return true;
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
         {
-            _latencies.Add((_clock.Elapsed - started).TotalMilliseconds);
-            Count(second, ok: false);
-            _failures.Enqueue($"t={started.TotalSeconds:0.0}s POST /locations: {e.GetType().Name}: {e.Message}");
+            Count(at, started, ok: false);
+            Fail(e.GetType().Name, $"t={at:0.0}s POST /locations after {Took(started)}: {e.GetType().Name}: {e.Message}");
             return false;
         }
     }
 
-    private void Count(long second, bool ok) =>
-        _seconds.AddOrUpdate(second, ok ? (1, 0) : (0, 1), (_, c) => ok ? (c.Ok + 1, c.Failed) : (c.Ok, c.Failed + 1));
+    /// <summary>Seconds since the devices started sending.</summary>
+    private double Now => (_clock.Elapsed - _sendingStarted).TotalSeconds;
+
+    /// <summary>Counts a request in the second in which it was sent (as a client sees its attempts), with its latency.</summary>
+    private void Count(double sentAt, TimeSpan started, bool ok, bool unavailable = false)
+    {
+        var ms = (_clock.Elapsed - started).TotalMilliseconds;
+        _latencies.Add(ms);
+        var slow = ms > SecondCounts.SlowMs ? 1 : 0;
+        var failed = ok ? 0 : 1;
+        var refused = unavailable ? 1 : 0;
+        _seconds.AddOrUpdate((long)sentAt, t => new SecondCounts(t, 1 - failed, failed, refused, slow, Math.Round(ms)),
+            (_, c) => new SecondCounts(c.T, c.Ok + 1 - failed, c.Failed + failed, c.Unavailable + refused, c.Slow + slow, Math.Max(c.MaxMs, Math.Round(ms))));
+    }
+
+    private void Fail(string kind, string description)
+    {
+        _failureKinds.AddOrUpdate(kind, 1, (_, n) => n + 1);
+        _failures.Enqueue(description);
+    }
+
+    private string Took(TimeSpan started) => $"{(_clock.Elapsed - started).TotalMilliseconds:0} ms";
+
+    /// <summary>The error envelope's code (API.md: <c>{"success":false,"error":{"code":...}}</c>), or "" when the body is not one.</summary>
+    private static string ErrorCode(string body)
+    {
+        try
+        {
+            return JsonNode.Parse(body)?["error"]?["code"]?.GetValue<string>() ?? "";
+        }
+        catch (JsonException)
+        {
+            return "";
+        }
+    }
 
     /// <summary>Every stored transition of the user since the drill's device start, as (id, type@timestamp).</summary>
     private async Task<List<(string Id, string Key)>> StoredAsync(DrillUser user) => await ListAsync(user, DeviceStart);

@@ -59,17 +59,22 @@ cluster_restart() {
 DRILL_PID=""
 DRILL_DIR=""
 
-# drill_start USERS MAX_FAILED [DRILL OPTIONS...]: builds Tests/Zones.Drill (only that tool) and starts it in the background
-# against the public URL until drill_finish.
+# drill_start USERS MAX_FAILED [DRILL OPTIONS...]: builds Tests/Zones.Drill (only that tool; not with ZONES_SKIP_BUILD=1)
+# and starts it in the background against the public URL until drill_finish. Its JSON report goes to DRILL_OUT (default
+# logs/drill-<time>.json).
 drill_start() {
-  local users="$1" max_failed="$2"
+  local users="$1" max_failed="$2" dll="${REPO}/Tests/Zones.Drill/bin/Release/net10.0/Zones.Drill.dll"
   shift 2
-  log "dotnet build Tests/Zones.Drill -c Release"
-  dotnet build "${REPO}/Tests/Zones.Drill" -c Release -nologo -v quiet >/dev/null || die "build of Tests/Zones.Drill failed"
+  if [[ "${ZONES_SKIP_BUILD:-0}" != "1" || ! -f "${dll}" ]]; then
+    log "dotnet build Tests/Zones.Drill -c Release"
+    dotnet build "${REPO}/Tests/Zones.Drill" -c Release -nologo -v quiet >/dev/null || die "build of Tests/Zones.Drill failed"
+  fi
   DRILL_DIR="$(mktemp -d -t zones-drill.XXXXXX)"
-  dotnet "${REPO}/Tests/Zones.Drill/bin/Release/net10.0/Zones.Drill.dll" --api "http://127.0.0.1:${API_PORT}" \
+  DRILL_OUT="${DRILL_OUT:-${LOGS}/drill-$(date -u +%Y%m%d-%H%M%S).json}"
+  log "drill report (JSON): ${DRILL_OUT}"
+  dotnet "${dll}" --api "http://127.0.0.1:${API_PORT}" \
     --users "${users}" --seconds 3600 --stop-file "${DRILL_DIR}/stop" --ready-file "${DRILL_DIR}/ready" --max-failed "${max_failed}" "$@" \
-    --out "${LOGS}/drill-$(date -u +%Y%m%d-%H%M%S).json" &
+    --out "${DRILL_OUT}" &
   DRILL_PID=$!
   trap 'drill_abort' EXIT
   local deadline=$((SECONDS + 120))

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole Zones test suite on a bare Debian 12 machine (CI runs it via .ci/run).
 #
-# 1. installs PostgreSQL 15 + PostGIS 3 and Redis if missing;
+# 1. installs PostgreSQL 15 + PostGIS 3, Redis, Prometheus (promtool) and HAProxy if missing;
 # 2. starts a throwaway PostgreSQL (trust auth, 127.0.0.1 only) and Redis (no persistence)
 #    from a mktemp folder on free loopback ports;
 # 3. builds Zones.sln in Release and runs `dotnet test` on it, with
@@ -82,7 +82,8 @@ for pidfile in "${ZONES_LOCAL_DIR:-${REPO}/.local}"/run/*.pid; do
   fi
 done
 
-ensure_packages prometheus  # promtool: the alert rules are tested too
+# promtool: the alert rules are tested too; haproxy: the end-to-end ChaosTests run up.sh's balanced cluster.
+ensure_packages prometheus haproxy
 # The Kubernetes manifests are checked against the API's JSON schemas by deploy/validate (DeployFilesTests).
 command -v npm >/dev/null 2>&1 || ensure_packages nodejs npm
 (cd deploy/validate && npm ci --no-audit --no-fund --loglevel=error) || die "npm ci in deploy/validate failed"
