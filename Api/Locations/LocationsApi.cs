@@ -4,6 +4,7 @@ using Zones.Api.Limits;
 using Zones.Api.Infrastructure;
 using static Zones.Api.Infrastructure.OpenApiMetadata;
 using Zones.Api.Operations;
+using Zones.Errors;
 using Zones.Geofencing;
 using Zones.Users;
 
@@ -57,11 +58,19 @@ public static class LocationsApi
         await LocationsResponse.WriteAsync(http.Response, report);
     }
 
-    /// <summary>How long a ping batch may keep being retried after its silo went away.</summary>
-    internal static readonly TimeSpan RetryBudget = TimeSpan.FromSeconds(2);
+    /// <summary>How long a ping batch may keep being tried, first attempt included: even when its silo was killed
+    /// the caller has an answer (200, or 503 UNAVAILABLE to resend) in under 2 s (issue 8).</summary>
+    internal static readonly TimeSpan RetryBudget = TimeSpan.FromMilliseconds(1_800);
 
-    /// <summary>The one call path for pings, from HTTP and from the hub alike. A batch whose call failed because
-    /// its silo went away (killed, not yet declared dead) is sent again until <see cref="RetryBudget"/> is spent:
+    /// <summary>How long one attempt waits for its answer before the batch is sent again. An answer lost with a
+    /// killed silo (the call went to or through it) would otherwise be waited for until the Orleans client's
+    /// response timeout (10 s); a healthy answer takes milliseconds, a stalled one a few hundred.</summary>
+    internal static readonly TimeSpan AttemptTimeout = TimeSpan.FromMilliseconds(800);
+
+    /// <summary>The one call path for pings, from HTTP and from the hub alike. Each attempt has a deadline
+    /// (<see cref="AttemptTimeout"/>, cancelled through the grain call's token: the client stops waiting at once and
+    /// the grain drops the call if it has not started it), and a batch whose attempt timed out or failed because its
+    /// silo went away (killed, not yet declared dead) is sent again until <see cref="RetryBudget"/> is spent:
     /// resending a batch is harmless by design (pings not newer than the user's high-water mark are ignored, and
     /// a transition keeps its id), and the user's grain answers from another silo as soon as the dead one is
     /// declared dead. A database outage (UNAVAILABLE from the grain) is not retried: it fails fast.</summary>
@@ -72,21 +81,30 @@ public static class LocationsApi
         var started = Environment.TickCount64;
         for (var attempt = 1; ; attempt++)
         {
+            var left = RetryBudget.TotalMilliseconds - (Environment.TickCount64 - started);
+            using var deadline = new CancellationTokenSource(TimeSpan.FromMilliseconds(Math.Clamp(left, 1, AttemptTimeout.TotalMilliseconds)));
             try
             {
-                var report = await grain.ReportLocations(batch);
+                var report = await grain.ReportLocations(batch, deadline.Token);
                 ZonesMetrics.EventsReturned(report.Events);
                 return report;
             }
-            catch (Exception ex) when (ApiErrors.IsSiloGone(ex)
-                && Environment.TickCount64 - started + Backoff(attempt) < RetryBudget.TotalMilliseconds)
+            catch (Exception ex) when (ApiErrors.IsSiloGone(ex) || (ex is OperationCanceledException && deadline.IsCancellationRequested))
             {
+                if (Environment.TickCount64 - started + Backoff(attempt) >= RetryBudget.TotalMilliseconds)
+                {
+                    throw ex is OperationCanceledException
+                        ? new ZonesException(ErrorCodes.Unavailable, "The cluster did not answer in time; the batch can be sent again safely")
+                        : ex;
+                }
+
                 ZonesMetrics.PingBatchRetried();
                 await Task.Delay(Backoff(attempt));
             }
         }
     }
 
-    /// <summary>50, 100, 200, 400 ms, then 400 ms: a death is declared within about a second and a half.</summary>
-    private static int Backoff(int attempt) => 50 << Math.Min(attempt - 1, 3);
+    /// <summary>50, 100, then 200 ms: a death is declared within about two seconds of a kill, and a grain
+    /// reactivated elsewhere should be found soon after.</summary>
+    private static int Backoff(int attempt) => 50 << Math.Min(attempt - 1, 2);
 }

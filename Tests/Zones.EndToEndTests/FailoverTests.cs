@@ -21,7 +21,7 @@ public sealed class FailoverTests(ThreeSiloCluster cluster, ITestOutputHelper ou
     /// <summary>Every user posts one ping at a time, every ping crossing the edge of the user's 50 m zone (25 m
     /// inside, then 75 m outside, 2 s apart in ping time), for 24 s; one silo is killed at 8 s.</summary>
     [Fact]
-    public async Task Killing_one_of_three_silos_under_load_fails_almost_nothing_and_recovers_within_2_s()
+    public async Task Killing_one_of_three_silos_under_load_fails_under_0_2_percent_and_no_request_waits_2_s()
     {
         var clients = await UsersAsync(cluster);
         var results = new ConcurrentBag<(double At, bool Ok, double Ms)>();
@@ -68,10 +68,11 @@ public sealed class FailoverTests(ThreeSiloCluster cluster, ITestOutputHelper ou
         output.WriteLine(report);
         Console.WriteLine(report);
 
-        // Measured 0.17% and 0.21% on a shared 2-core machine; issue 8's target is < 0.2% and no request over 2 s.
-        // The slowest requests (about 10 s: answers lost with the killed silo wait for the Orleans client's response
-        // timeout) are reported, not asserted, until that is solved (docs/operations.md).
-        Assert.True(failed < 0.005 * all.Count, report);
+        // Issue 8, item 3: under 0.2% of requests failed, none waited over 2 s (an attempt whose answer was lost with
+        // the killed silo is abandoned after 800 ms and the batch resent, within 1.8 s in all), and from 2 s after
+        // the kill at least 99% of every second's requests succeeded.
+        Assert.True(failed < 0.002 * all.Count, report);
+        Assert.True(all.Max(r => r.Ms) < 2_000, report);
         Assert.All(perSecond.Where(s => s.Second >= killAt.TotalSeconds + 2), s => Assert.True(s.Success >= 0.99, report));
     }
 

@@ -227,7 +227,7 @@ public sealed class FakeUserGrain : IUserGrain
 
     public List<LocationBatch> Batches { get; } = [];
 
-    public Task<LocationReport> ReportLocations(LocationBatch batch)
+    public Task<LocationReport> ReportLocations(LocationBatch batch, CancellationToken cancellationToken = default)
     {
         Batches.Add(batch);
         var events = _zones.Take(1).Select(z => new ZoneEvent(Guid.NewGuid(), z.Id, z.Definition.Title, ActivityTypes.Enter,
