@@ -31,7 +31,7 @@ public static class LocationsApi
     /// (<see cref="PingReader"/>); only a body that is not plainly valid goes through the general validation,
     /// which names every problem. The answer is written straight to the response.</summary>
     private static async Task ReportLocations(HttpContext http, [FromServices] IClusterClient cluster, TimeProvider time,
-        IngestionLimiter limiter, IOptions<ApiLimits> limits)
+        IngestionLimiter limiter, IOptions<ApiLimits> limits, SiloLossWatch losses)
     {
         var userId = CurrentUser.Id(http.User);
         // Before the body is read: a refused request costs no parsing. Answered here, not thrown, because a
@@ -54,7 +54,7 @@ public static class LocationsApi
             body.Release();
         }
 
-        var report = await Report(cluster, userId, batch);
+        var report = await Report(cluster, losses, userId, batch);
         await LocationsResponse.WriteAsync(http.Response, report);
     }
 
@@ -73,28 +73,33 @@ public static class LocationsApi
     /// silo went away (killed, not yet declared dead) is sent again until <see cref="RetryBudget"/> is spent:
     /// resending a batch is harmless by design (pings not newer than the user's high-water mark are ignored, and
     /// a transition keeps its id), and the user's grain answers from another silo as soon as the dead one is
-    /// declared dead. A database outage (UNAVAILABLE from the grain) is not retried: it fails fast.</summary>
-    internal static async Task<LocationReport> Report([FromServices] IClusterClient cluster, Guid userId, LocationBatch batch)
+    /// declared dead. Then the batch fails with 503 if a silo was seen going away (the call failed so, or
+    /// <see cref="SiloLossWatch.LostRecently"/>); if attempts only timed out, the cluster is slow, not broken (a
+    /// cold start, a stall), and one last attempt waits as long as any call. A database outage (UNAVAILABLE from
+    /// the grain) is not retried: it fails fast.</summary>
+    internal static async Task<LocationReport> Report(IClusterClient cluster, SiloLossWatch losses, Guid userId, LocationBatch batch)
     {
         ZonesMetrics.PingsReceived(batch.Pings.Count);
         var grain = cluster.GetGrain<IUserGrain>(userId);
         var started = Environment.TickCount64;
+        var siloGone = false;
         for (var attempt = 1; ; attempt++)
         {
             var left = RetryBudget.TotalMilliseconds - (Environment.TickCount64 - started);
-            using var deadline = new CancellationTokenSource(TimeSpan.FromMilliseconds(Math.Clamp(left, 1, AttemptTimeout.TotalMilliseconds)));
+            using var deadline = left > 0 ? new CancellationTokenSource(TimeSpan.FromMilliseconds(Math.Min(left, AttemptTimeout.TotalMilliseconds))) : null;
             try
             {
-                var report = await grain.ReportLocations(batch, deadline.Token);
+                var report = await grain.ReportLocations(batch, deadline?.Token ?? CancellationToken.None);
                 ZonesMetrics.EventsReturned(report.Events);
                 return report;
             }
-            catch (Exception ex) when (ApiErrors.IsSiloGone(ex) || (ex is OperationCanceledException && deadline.IsCancellationRequested))
+            catch (Exception ex) when (ApiErrors.IsSiloGone(ex) || (ex is OperationCanceledException && deadline?.IsCancellationRequested == true))
             {
-                if (Environment.TickCount64 - started + Backoff(attempt) >= RetryBudget.TotalMilliseconds)
+                siloGone |= ex is not OperationCanceledException || losses.LostRecently;
+                if (Environment.TickCount64 - started + Backoff(attempt) >= RetryBudget.TotalMilliseconds && siloGone)
                 {
                     throw ex is OperationCanceledException
-                        ? new ZonesException(ErrorCodes.Unavailable, "The cluster did not answer in time; the batch can be sent again safely")
+                        ? new ZonesException(ErrorCodes.Unavailable, "The cluster is failing over; send the batch again (it is safe)")
                         : ex;
                 }
 
