@@ -7,23 +7,32 @@ namespace Zones.Api.Infrastructure;
 /// An answer lost with that silo is otherwise waited for until the client's response timeout (10 s), because the
 /// Orleans client does not fail the calls it sent through (or, via another gateway, to) a silo that died.
 /// So: calls in flight when a gateway connection closes get <see cref="Grace"/> more to answer, then fail as
-/// <see cref="SiloUnavailableException"/> (503 UNAVAILABLE; <see cref="AbandonOnSiloLoss"/>), and a ping attempt
-/// that timed out counts as lost, not slow, within <see cref="Window"/> of a loss (<see cref="Locations.LocationsApi.Report"/>).</summary>
+/// <see cref="SiloUnavailableException"/> (503 UNAVAILABLE; <see cref="AbandonOnSiloLoss"/>); ping batches in flight
+/// get <see cref="PingGrace"/>, then are sent again, and for <see cref="Window"/> after a loss every ping attempt
+/// has a short deadline (<see cref="Locations.LocationsApi.Report"/>).</summary>
 public sealed class SiloLossWatch : IClusterConnectionStatusObserver
 {
     /// <summary>How long a call in flight when a gateway connection closed may still answer: a healthy call
     /// answers in milliseconds, and one queued behind a grain's commit in well under a second.</summary>
     public static readonly TimeSpan Grace = TimeSpan.FromSeconds(2);
 
-    /// <summary>How long after a loss a timed-out attempt is taken as lost: the dead silo is declared dead,
-    /// and its grains answer from other silos, within a few seconds.</summary>
+    /// <summary>How long a ping batch in flight when a gateway connection closed may still answer before it is
+    /// sent again (harmless; a healthy batch answers in milliseconds).</summary>
+    public static readonly TimeSpan PingGrace = TimeSpan.FromMilliseconds(300);
+
+    /// <summary>How long after a loss ping attempts have a deadline: the dead silo is declared dead, and its
+    /// grains answer from other silos, within a few seconds.</summary>
     public static readonly TimeSpan Window = TimeSpan.FromSeconds(10);
 
     private long _lastLoss = long.MinValue / 2;
     private CancellationTokenSource _inFlight = new();
+    private CancellationTokenSource _pingsInFlight = new();
 
     /// <summary>Cancelled <see cref="Grace"/> after the next gateway loss: the calls sent before it.</summary>
     public CancellationToken InFlight => Volatile.Read(ref _inFlight).Token;
+
+    /// <summary>Cancelled <see cref="PingGrace"/> after the next gateway loss: the ping batches sent before it.</summary>
+    public CancellationToken PingsInFlight => Volatile.Read(ref _pingsInFlight).Token;
 
     public bool LostRecently => Environment.TickCount64 - Volatile.Read(ref _lastLoss) < Window.TotalMilliseconds;
 
@@ -34,6 +43,7 @@ public sealed class SiloLossWatch : IClusterConnectionStatusObserver
         // Calls sent from now on go to the gateways left; the ones already sent get the grace period.
         // The old source is not disposed: calls may still be registering on its token; the timer releases it.
         Interlocked.Exchange(ref _inFlight, new CancellationTokenSource()).CancelAfter(Grace);
+        Interlocked.Exchange(ref _pingsInFlight, new CancellationTokenSource()).CancelAfter(PingGrace);
     }
 
     public void NotifyGatewayCountChanged(int currentNumberOfGateways, int previousNumberOfGateways, bool connectionRecovered)

@@ -58,25 +58,24 @@ public static class LocationsApi
         await LocationsResponse.WriteAsync(http.Response, report);
     }
 
-    /// <summary>How long a ping batch may keep being tried, first attempt included: even when its silo was killed
-    /// the caller has an answer (200, or 503 UNAVAILABLE to resend) in under 2 s (issue 8).</summary>
+    /// <summary>How long a ping batch may keep being tried once a silo is seen going away, first attempt included:
+    /// even when its silo was killed the caller has an answer (200, or 503 UNAVAILABLE to resend) in under 2 s
+    /// (issue 8).</summary>
     internal static readonly TimeSpan RetryBudget = TimeSpan.FromMilliseconds(1_800);
 
-    /// <summary>How long one attempt waits for its answer before the batch is sent again. An answer lost with a
-    /// killed silo (the call went to or through it) would otherwise be waited for until the Orleans client's
-    /// response timeout (10 s); a healthy answer takes milliseconds, a stalled one a few hundred.</summary>
+    /// <summary>How long one attempt waits for its answer during a failover before the batch is sent again.</summary>
     internal static readonly TimeSpan AttemptTimeout = TimeSpan.FromMilliseconds(800);
 
-    /// <summary>The one call path for pings, from HTTP and from the hub alike. Each attempt has a deadline
-    /// (<see cref="AttemptTimeout"/>, cancelled through the grain call's token: the client stops waiting at once and
-    /// the grain drops the call if it has not started it), and a batch whose attempt timed out or failed because its
-    /// silo went away (killed, not yet declared dead) is sent again until <see cref="RetryBudget"/> is spent:
-    /// resending a batch is harmless by design (pings not newer than the user's high-water mark are ignored, and
-    /// a transition keeps its id), and the user's grain answers from another silo as soon as the dead one is
-    /// declared dead. Then the batch fails with 503 if a silo was seen going away (the call failed so, or
-    /// <see cref="SiloLossWatch.LostRecently"/>); if attempts only timed out, the cluster is slow, not broken (a
-    /// cold start, a stall), and one last attempt waits as long as any call. A database outage (UNAVAILABLE from
-    /// the grain) is not retried: it fails fast.</summary>
+    /// <summary>The one call path for pings, from HTTP and from the hub alike. Normally a batch is sent once and
+    /// waited for, however slow the cluster. When a silo goes away (a call fails so, or one of the Orleans client's
+    /// gateway connections closes: <see cref="SiloLossWatch"/>) the Orleans client would wait 10 s for answers lost
+    /// with it, so: a batch in flight then is sent again after <see cref="SiloLossWatch.PingGrace"/>, and for a while
+    /// every attempt has a deadline (<see cref="AttemptTimeout"/>); both are cancelled through the grain call's
+    /// token (the client stops waiting at once; a call still queued at the grain is dropped). A batch is sent again
+    /// (50, 100, then 200 ms apart) until <see cref="RetryBudget"/> is spent, then answered 503: resending is
+    /// harmless by design (pings not newer than the user's high-water mark are ignored, and a transition keeps
+    /// its id), and the user's grain answers from another silo as soon as the dead one is declared dead. A database
+    /// outage (UNAVAILABLE from the grain) is not retried: it fails fast.</summary>
     internal static async Task<LocationReport> Report(IClusterClient cluster, SiloLossWatch losses, Guid userId, LocationBatch batch)
     {
         ZonesMetrics.PingsReceived(batch.Pings.Count);
@@ -86,17 +85,27 @@ public static class LocationsApi
         for (var attempt = 1; ; attempt++)
         {
             var left = RetryBudget.TotalMilliseconds - (Environment.TickCount64 - started);
-            using var deadline = left > 0 ? new CancellationTokenSource(TimeSpan.FromMilliseconds(Math.Min(left, AttemptTimeout.TotalMilliseconds))) : null;
+            using var deadline = (siloGone || losses.LostRecently) && left > 0
+                ? new CancellationTokenSource(TimeSpan.FromMilliseconds(Math.Min(left, AttemptTimeout.TotalMilliseconds)))
+                : null;
+            var token = deadline?.Token ?? losses.PingsInFlight;
             try
             {
-                var report = await grain.ReportLocations(batch, deadline?.Token ?? CancellationToken.None);
+                var report = await grain.ReportLocations(batch, token);
                 ZonesMetrics.EventsReturned(report.Events);
                 return report;
             }
-            catch (Exception ex) when (ApiErrors.IsSiloGone(ex) || (ex is OperationCanceledException && deadline?.IsCancellationRequested == true))
+            catch (Exception ex) when (ApiErrors.IsSiloGone(ex) || (ex is OperationCanceledException && token.IsCancellationRequested))
             {
-                siloGone |= ex is not OperationCanceledException || losses.LostRecently;
-                if (Environment.TickCount64 - started + Backoff(attempt) >= RetryBudget.TotalMilliseconds && siloGone)
+                if (deadline is null)
+                {
+                    // A batch that was already waiting (without a deadline) when the loss came gets the budget from then.
+                    started = Math.Max(started, Environment.TickCount64 - (long)SiloLossWatch.PingGrace.TotalMilliseconds);
+                }
+
+                siloGone = true;
+
+                if (Environment.TickCount64 - started + Backoff(attempt) >= RetryBudget.TotalMilliseconds)
                 {
                     throw ex is OperationCanceledException
                         ? new ZonesException(ErrorCodes.Unavailable, "The cluster is failing over; send the batch again (it is safe)")
