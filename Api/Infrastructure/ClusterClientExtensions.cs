@@ -57,9 +57,8 @@ public static partial class ClusterClientExtensions
             client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(10));
             // The longest any call waits (Orleans' default is 30 s). Not shorter: a call may legitimately take
             // seconds (an account deleted with its history, a year of statistics) on a loaded cluster. Answers lost
-            // with a killed silo are not waited for that long: ping batches have an 800 ms deadline per attempt and
-            // are resent (LocationsApi.Report); other calls in flight when a silo connection closes fail 2 s later
-            // with 503 (SiloLossWatch).
+            // with a killed silo are not waited for that long (SiloLossWatch): ping batches in flight when a
+            // gateway connection closes are resent (LocationsApi.Report); other calls fail 2 s later with 503.
             client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10));
             client.Services.AddSingleton<IClusterConnectionStatusObserver>(sp => sp.GetRequiredService<SiloLossWatch>());
             client.AddOutgoingGrainCallFilter<AbandonOnSiloLoss>();
