@@ -59,8 +59,8 @@ public sealed class SiloLossWatch : IClusterConnectionStatusObserver
 
 /// <summary>Fails a call still unanswered <see cref="SiloLossWatch.Grace"/> after a gateway connection closed
 /// (see <see cref="SiloLossWatch"/>) with <see cref="SiloUnavailableException"/>, which the Api answers with
-/// 503 UNAVAILABLE. Calls that carry their own cancellation (ping batches, which have a deadline per attempt and
-/// are resent) are left alone. Retrying is left to the client: zone and account changes are not all idempotent.</summary>
+/// 503 UNAVAILABLE. Calls that carry their own cancellation (ping batches, which are resent:
+/// <see cref="Locations.LocationsApi.Report"/>) are left alone. Retrying is left to the client: zone and account changes are not all idempotent.</summary>
 internal sealed class AbandonOnSiloLoss(SiloLossWatch watch) : IOutgoingGrainCallFilter
 {
     public Task Invoke(IOutgoingGrainCallContext context)
