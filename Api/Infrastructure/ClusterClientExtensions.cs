@@ -28,6 +28,7 @@ public static partial class ClusterClientExtensions
         var options = builder.Configuration.GetSection(OrleansClientOptions.Section).Get<OrleansClientOptions>() ?? new();
         builder.Services.AddOptions<OrleansClientOptions>().BindConfiguration(OrleansClientOptions.Section)
             .ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<SiloLossWatch>();
         if (options.UseExternalClient || builder.Services.Any(s => s.ServiceType == typeof(IClusterClient)))
         {
             return builder;
@@ -54,9 +55,13 @@ public static partial class ClusterClientExtensions
             });
             // The default is a minute; a silo that was killed should stop being offered as a gateway sooner.
             client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(10));
-            // A call whose answer was lost with a killed silo fails after 10 s instead of Orleans' default 30 s;
-            // ping batches are retried sooner than that (LocationsApi.Report), everything else answers 503.
+            // The longest any call waits (Orleans' default is 30 s). Not shorter: a call may legitimately take
+            // seconds (an account deleted with its history, a year of statistics) on a loaded cluster. Answers lost
+            // with a killed silo are not waited for that long (SiloLossWatch): ping batches in flight when a
+            // gateway connection closes are resent (LocationsApi.Report); other calls fail 2 s later with 503.
             client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10));
+            client.Services.AddSingleton<IClusterConnectionStatusObserver>(sp => sp.GetRequiredService<SiloLossWatch>());
+            client.AddOutgoingGrainCallFilter<AbandonOnSiloLoss>();
             client.UseConnectionRetryFilter<RetryUntilStopped>();
         });
         return builder;

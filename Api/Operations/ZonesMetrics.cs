@@ -22,7 +22,7 @@ public static class ZonesMetrics
         new CounterConfiguration { LabelNames = ["limit"] });
 
     private static readonly Counter Retries = Metrics.CreateCounter(
-        "zones_ping_batch_retries_total", "Ping batches sent again because their silo went away (failover).");
+        "zones_ping_batch_retries_total", "Ping batches sent again because their silo went away or their answer was lost with it (failover).");
 
     public static void PingsReceived(int count) => Pings.Inc(count);
 

@@ -21,7 +21,7 @@ namespace Zones.Api.Realtime;
 /// call (or the stream) ends with <c>"RATE_LIMITED: Too many location requests for this user; retry after N
 /// seconds"</c>.</remarks>
 public sealed partial class ZonesHubHandler(
-    IClusterClient cluster, TimeProvider time, IngestionLimiter limiter, IOptions<ApiLimits> limits,
+    IClusterClient cluster, SiloLossWatch losses, TimeProvider time, IngestionLimiter limiter, IOptions<ApiLimits> limits,
     IHostEnvironment environment, ILogger<ZonesHubHandler> logger) : IZonesHubHandler
 {
     public async Task<object> SendLocations(HubCallerContext context, object argument)
@@ -41,7 +41,7 @@ public sealed partial class ZonesHubHandler(
             }
 
             var batch = LocationRequests.Parse(request, Window());
-            var report = await LocationsApi.Report(cluster, userId, batch);
+            var report = await LocationsApi.Report(cluster, losses, userId, batch);
             return HubMessages.LocationReport(report);
         }
         catch (Exception exception) when (exception is not HubException)
@@ -80,7 +80,7 @@ public sealed partial class ZonesHubHandler(
                     throw rejection;
                 }
 
-                await LocationsApi.Report(cluster, userId, new LocationBatch(null, batch.ToArray()));
+                await LocationsApi.Report(cluster, losses, userId, new LocationBatch(null, batch.ToArray()));
             }
 
             if (await pump is { } failure)

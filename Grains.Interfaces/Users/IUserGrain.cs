@@ -8,9 +8,12 @@ namespace Zones.Users;
 public interface IUserGrain : IGrainWithGuidKey
 {
     /// <summary>Evaluates a batch of pings in timestamp order. Answers only once every event in the
-    /// report is stored.</summary>
+    /// report is stored. Cancelling <paramref name="cancellationToken"/> ends the caller's wait at once (the Api
+    /// gives each attempt a deadline and resends the batch, which is harmless) and drops the call if it is
+    /// still queued at the grain; a call already running finishes, because a half-evaluated batch would be worse
+    /// than one evaluated after nobody waited for it.</summary>
     [Alias("ReportLocations")]
-    Task<LocationReport> ReportLocations(LocationBatch batch);
+    Task<LocationReport> ReportLocations(LocationBatch batch, CancellationToken cancellationToken = default);
 
     /// <summary>Creates a zone and starts evaluating it with the next ping.</summary>
     [Alias("CreateZone")]

@@ -74,7 +74,8 @@ public sealed partial class UserGrain(
         }
     }
 
-    public async Task<LocationReport> ReportLocations(LocationBatch batch)
+    /// <remarks>The token is deliberately not observed: see <see cref="IUserGrain.ReportLocations"/>.</remarks>
+    public async Task<LocationReport> ReportLocations(LocationBatch batch, CancellationToken cancellationToken = default)
     {
         if (_presenceAhead)
         {

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Hosting.Internal;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Zones.Api.Infrastructure;
 using Zones.Api.Limits;
 using Zones.Api.Locations;
 using Zones.Api.Realtime;
@@ -20,7 +21,7 @@ public sealed class HubHandlerTests
 
     public HubHandlerTests() => _handler = Handler(new RateLimitOptions { Enabled = false });
 
-    private ZonesHubHandler Handler(RateLimitOptions limits) => new(FakeCluster.Create(_grains), TimeProvider.System,
+    private ZonesHubHandler Handler(RateLimitOptions limits) => new(FakeCluster.Create(_grains), new SiloLossWatch(), TimeProvider.System,
         new IngestionLimiter(Options.Create(limits)), Options.Create(new ApiLimits()),
         new HostingEnvironment { EnvironmentName = "Production" }, NullLogger<ZonesHubHandler>.Instance);
 

@@ -21,7 +21,7 @@ public sealed class FailoverTests(ThreeSiloCluster cluster, ITestOutputHelper ou
     /// <summary>Every user posts one ping at a time, every ping crossing the edge of the user's 50 m zone (25 m
     /// inside, then 75 m outside, 2 s apart in ping time), for 24 s; one silo is killed at 8 s.</summary>
     [Fact]
-    public async Task Killing_one_of_three_silos_under_load_fails_almost_nothing_and_recovers_within_2_s()
+    public async Task Killing_one_of_three_silos_under_load_fails_under_0_2_percent_and_no_request_waits_2_s()
     {
         var clients = await UsersAsync(cluster);
         var results = new ConcurrentBag<(double At, bool Ok, double Ms)>();
@@ -63,15 +63,19 @@ public sealed class FailoverTests(ThreeSiloCluster cluster, ITestOutputHelper ou
         var perSecond = all.GroupBy(r => (int)r.At).OrderBy(g => g.Key)
             .Select(g => (Second: g.Key, Count: g.Count(), Success: g.Count(r => r.Ok) / (double)g.Count(), MaxMs: g.Max(r => r.Ms)))
             .ToList();
-        var report = $"requests {all.Count}, failed {failed} ({100.0 * failed / all.Count:F2}%), slowest {all.Max(r => r.Ms):F0} ms, kill at {killAt.TotalSeconds} s\n"
+        var report = $"requests {all.Count}, failed {failed} ({100.0 * failed / all.Count:F2}%), slowest {all.Max(r => r.Ms):F0} ms, "
+            + $"slowest from 1 s before the kill {all.Where(r => r.At >= killAt.TotalSeconds - 1).Max(r => r.Ms):F0} ms, kill at {killAt.TotalSeconds} s\n"
             + string.Join("\n", perSecond.Select(s => $"  t={s.Second,2}s n={s.Count,4} ok={100 * s.Success,6:F2}% max={s.MaxMs,6:F0} ms"));
         output.WriteLine(report);
         Console.WriteLine(report);
 
-        // Measured 0.17% and 0.21% on a shared 2-core machine; issue 8's target is < 0.2% and no request over 2 s.
-        // The slowest requests (about 10 s: answers lost with the killed silo wait for the Orleans client's response
-        // timeout) are reported, not asserted, until that is solved (docs/operations.md).
-        Assert.True(failed < 0.005 * all.Count, report);
+        // Issue 8, item 3: under 0.2% of requests failed, none around the kill waited over 2 s (an attempt whose
+        // answer was lost with the killed silo is abandoned after 800 ms and the batch resent, within 1.8 s in all),
+        // and from 2 s after the kill at least 99% of every second's requests succeeded.
+        // The first second is the cluster's cold start (JIT, first activations and commits), which on this shared
+        // 2-core machine may itself take close to 2 s; the bound is for requests sent from 1 s before the kill on.
+        Assert.True(failed < 0.002 * all.Count, report);
+        Assert.True(all.Where(r => r.At >= killAt.TotalSeconds - 1).Max(r => r.Ms) < 2_000, report);
         Assert.All(perSecond.Where(s => s.Second >= killAt.TotalSeconds + 2), s => Assert.True(s.Success >= 0.99, report));
     }
 

@@ -227,8 +227,23 @@ public sealed class FakeUserGrain : IUserGrain
 
     public List<LocationBatch> Batches { get; } = [];
 
-    public Task<LocationReport> ReportLocations(LocationBatch batch)
+    /// <summary>How many of the next calls get no answer, as when their silo is killed: they end only when the
+    /// caller cancels them.</summary>
+    public int LostAnswers { get; set; }
+
+    /// <summary>Calls that got no answer, each with when it was sent.</summary>
+    public List<long> Lost { get; } = [];
+
+    public Task<LocationReport> ReportLocations(LocationBatch batch, CancellationToken cancellationToken = default)
     {
+        if (LostAnswers > 0)
+        {
+            LostAnswers--;
+            Lost.Add(Environment.TickCount64);
+            return Task.Delay(Timeout.Infinite, cancellationToken).ContinueWith<LocationReport>(
+                _ => throw new OperationCanceledException(cancellationToken), TaskScheduler.Default);
+        }
+
         Batches.Add(batch);
         var events = _zones.Take(1).Select(z => new ZoneEvent(Guid.NewGuid(), z.Id, z.Definition.Title, ActivityTypes.Enter,
             batch.Pings[0].Timestamp, batch.Pings[0].Latitude, batch.Pings[0].Longitude, z.Definition.Icon, z.Definition.NotificationText)).ToList();
