@@ -63,6 +63,10 @@ public static class LocationsApi
     /// (issue 8).</summary>
     internal static readonly TimeSpan RetryBudget = TimeSpan.FromMilliseconds(1_800);
 
+    /// <summary>The last attempt's deadline once <see cref="RetryBudget"/> is spent on attempts that only timed out
+    /// (no silo was reported gone): a grain handed over by a silo shutting down answers within it.</summary>
+    internal static readonly TimeSpan PatientTimeout = TimeSpan.FromSeconds(5);
+
     /// <summary>How long one attempt waits for its answer during a failover before the batch is sent again.</summary>
     internal static readonly TimeSpan AttemptTimeout = TimeSpan.FromMilliseconds(800);
 
@@ -72,7 +76,8 @@ public static class LocationsApi
     /// with it, so: a batch in flight then is sent again after <see cref="SiloLossWatch.PingGrace"/>, and for a while
     /// every attempt has a deadline (<see cref="AttemptTimeout"/>); both are cancelled through the grain call's
     /// token (the client stops waiting at once; a call still queued at the grain is dropped). A batch is sent again
-    /// (50, 100, then 200 ms apart) until <see cref="RetryBudget"/> is spent, then answered 503: resending is
+    /// (50, 100, then 200 ms apart) until <see cref="RetryBudget"/> is spent, then once more with
+    /// <see cref="PatientTimeout"/> if the attempts only timed out, then answered 503: resending is
     /// harmless by design (pings not newer than the user's high-water mark are ignored, and a transition keeps
     /// its id), and the user's grain answers from another silo as soon as the dead one is declared dead. A database
     /// outage (UNAVAILABLE from the grain) is not retried: it fails fast.</summary>
@@ -82,10 +87,12 @@ public static class LocationsApi
         var grain = cluster.UserGrain(userId);
         var started = Environment.TickCount64;
         var siloGone = false;
+        var patient = false;
         for (var attempt = 1; ; attempt++)
         {
             var left = RetryBudget.TotalMilliseconds - (Environment.TickCount64 - started);
-            using var deadline = (siloGone || losses.LostRecently) && left > 0
+            using var deadline = patient ? new CancellationTokenSource(PatientTimeout)
+                : (siloGone || losses.LostRecently) && left > 0
                 ? new CancellationTokenSource(TimeSpan.FromMilliseconds(Math.Min(left, AttemptTimeout.TotalMilliseconds)))
                 : null;
             var token = deadline?.Token ?? losses.PingsInFlight;
@@ -107,6 +114,16 @@ public static class LocationsApi
 
                 if (Environment.TickCount64 - started + Backoff(attempt) >= RetryBudget.TotalMilliseconds)
                 {
+                    if (!patient && ex is OperationCanceledException && deadline is not null)
+                    {
+                        // Only our own deadlines ran out: the grain may be slow rather than gone (a silo that shuts
+                        // down gracefully hands its grains over, which takes seconds under load; a rolling restart
+                        // measured 10 such 503s). One last attempt gets PatientTimeout.
+                        patient = true;
+                        ZonesMetrics.PingBatchRetried();
+                        continue;
+                    }
+
                     throw ex is OperationCanceledException
                         ? new ZonesException(ErrorCodes.Unavailable, "The cluster is failing over; send the batch again (it is safe)")
                         : ex;
