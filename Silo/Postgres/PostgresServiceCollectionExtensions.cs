@@ -91,8 +91,7 @@ public static class PostgresServiceCollectionExtensions
         var dataSource = host.Services.GetRequiredService<NpgsqlDataSource>();
         try
         {
-            await using var command = dataSource.CreateCommand("SELECT zones_ensure_activity_partitions(12)");
-            await command.ExecuteScalarAsync(cancellationToken);
+            await ActivityPartitions.EnsureAheadAsync(dataSource, new ActivitiesOptions().MonthsAhead, cancellationToken);
         }
         catch (NpgsqlException ex)
         {
