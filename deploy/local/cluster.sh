@@ -103,3 +103,26 @@ drill_finish() {
   rm -rf "${DRILL_DIR}"
   exit "${rc}"
 }
+
+# kill_options DEFAULT_NODE "$@": the options kill-api.sh and kill-silo.sh share; sets verify, node, down, users and
+# max_failed. --help prints the calling script's header (its lines 2-17).
+kill_options() {
+  verify=0
+  node="$1"
+  down=15
+  users=20
+  max_failed=0
+  shift
+  while [[ $# -gt 0 ]]; do
+    case "$1" in
+      --verify) verify=1 ;;
+      --node) node="${2:?}"; shift ;;
+      --down) down="${2:?}"; shift ;;
+      --users) users="${2:?}"; shift ;;
+      --max-failed) max_failed="${2:?}"; shift ;;
+      -h | --help) sed -n '2,17p' "$0"; exit 0 ;;
+      *) die "unknown argument '$1' (--verify, --node N, --down S, --users N, --max-failed N)" ;;
+    esac
+    shift
+  done
+}

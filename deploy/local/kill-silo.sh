@@ -25,23 +25,7 @@ source "${HERE}/balancer.sh"
 # shellcheck source=cluster.sh source-path=SCRIPTDIR
 source "${HERE}/cluster.sh"
 
-verify=0
-node=2
-down=15
-users=20
-max_failed=0
-while [[ $# -gt 0 ]]; do
-  case "$1" in
-    --verify) verify=1 ;;
-    --node) node="${2:?}"; shift ;;
-    --down) down="${2:?}"; shift ;;
-    --users) users="${2:?}"; shift ;;
-    --max-failed) max_failed="${2:?}"; shift ;;
-    -h | --help) sed -n '2,17p' "$0"; exit 0 ;;
-    *) die "unknown argument '$1' (--verify, --node N, --down S, --users N, --max-failed N)" ;;
-  esac
-  shift
-done
+kill_options 2 "$@"
 
 cluster_load
 [[ ${#CLUSTER_SILOS[@]} -ge 2 ]] || die "needs 2 or more silos: up.sh --silos 3"
