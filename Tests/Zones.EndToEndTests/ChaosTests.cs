@@ -103,13 +103,12 @@ public sealed class ChaosTests(BalancedCluster cluster, ITestOutputHelper output
     [Fact]
     public async Task Killing_an_Api_node_behind_the_balancer_reconnects_its_hub_clients_within_5_s_and_loses_nothing()
     {
-        var report = await DrillAsync("kill-api.sh", ["--verify", "--node", "1", "--down", "5", "--users", "10", "--max-failed", "1000000"],
-            requireClean: false);
+        var report = await DrillAsync("kill-api.sh", ["--verify", "--node", "1", "--down", "5", "--users", "10", "--max-failed", "1000000"]);
 
         // leastconn spreads the 10 hub connections over both nodes: the killed node had some.
         Assert.True(report.Int("HubReconnects") > 0, report.Text);
         Assert.True(report.Double("MaxReconnectSeconds") <= 5, report.Text);
-        Assert.Equal((0, 0, 0), (report.Int("Lost"), report.Int("Duplicated"), report.Int("HubClosedForGood")));
+        Assert.Equal((0, 0, 0, 0), (report.Int("Lost"), report.Int("Duplicated"), report.Int("Abandoned"), report.Int("HubClosedForGood")));
         Assert.True(report.Int("MissedOnHub") <= KnownPushGap, report.Text);
         // Requests in flight on the killed node are resent by HAProxy (ping batches are harmless to resend): issue 8's
         // bound is 0.2% of requests.
@@ -123,7 +122,7 @@ public sealed class ChaosTests(BalancedCluster cluster, ITestOutputHelper output
     {
         const string schedule = "5:kill-silo:3,15:start-silo:3,23:kill-api:1,29:start-api:1,37:stop-redis,43:start-redis,"
             + "49:stop-postgres,54:start-postgres";
-        var report = await DrillAsync("chaos.sh", ["--schedule", schedule, "--users", "10", "--tail", "12"], requireClean: false);
+        var report = await DrillAsync("chaos.sh", ["--schedule", schedule, "--users", "10", "--tail", "12"]);
 
         Assert.Equal((0, 0, 0), (report.Int("Lost"), report.Int("Duplicated"), report.Int("Abandoned")));
         var faults = report.Json["Faults"]!.AsArray();
@@ -142,7 +141,9 @@ public sealed class ChaosTests(BalancedCluster cluster, ITestOutputHelper output
     /// not clean and these tests tolerate one; every other figure is asserted exactly.</summary>
     const int KnownPushGap = 1;
 
-    async Task<DrillResult> DrillAsync(string script, string[] arguments, bool requireClean = true)
+    /// <summary>Runs a drill script and reads its JSON report. Its exit code is not asserted: it also fails on the
+    /// known push gap (<see cref="KnownPushGap"/>); each test asserts the report's figures instead.</summary>
+    async Task<DrillResult> DrillAsync(string script, string[] arguments)
     {
         var json = cluster.LogFile($"{Path.GetFileNameWithoutExtension(script)}-{Guid.NewGuid():N}.json");
         // chaos.sh names its report with --out; kill-api.sh passes DRILL_OUT on to the drill.
@@ -152,7 +153,6 @@ public sealed class ChaosTests(BalancedCluster cluster, ITestOutputHelper output
         Console.WriteLine(text);
         Assert.True(File.Exists(json), $"{script} wrote no report ({code}):\n{text}");
         var result = new DrillResult(JsonNode.Parse(await File.ReadAllTextAsync(json))!, text);
-        Assert.True(code == 0 || !requireClean, $"{script} exited {code}:\n{text}");
         return result;
     }
 
