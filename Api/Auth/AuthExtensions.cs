@@ -27,6 +27,8 @@ public static class AuthExtensions
             .Configure<IOptions<JwtOptions>, CachingTokenHandler>((bearer, jwt, tokens) =>
             {
                 bearer.MapInboundClaims = false;
+                // Nothing reads the raw token back from the authentication properties; storing it costs every request.
+                bearer.SaveToken = false;
                 bearer.TokenHandlers.Clear();
                 bearer.TokenHandlers.Add(tokens);
                 bearer.TokenValidationParameters = TokenService.ValidationParameters(jwt.Value);

@@ -30,7 +30,13 @@ public static class EdgeExtensions
             ApiErrors.ForStatus(context.HttpContext.Response.StatusCode, context.HttpContext.Request.Method, context.HttpContext.Request.Path)));
         app.UseRouting();
         app.UseZonesCors();
-        app.UseHttpMetrics();
+        // One histogram per route and status: its _count is the request count, so the separate counter and the
+        // in-progress gauge (two more middlewares on every request) are off.
+        app.UseHttpMetrics(options =>
+        {
+            options.RequestCount.Enabled = false;
+            options.InProgress.Enabled = false;
+        });
         app.UseAuthentication();
         app.Use(static async (context, next) =>
         {

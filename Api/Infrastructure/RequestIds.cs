@@ -1,8 +1,9 @@
+using System.Globalization;
+using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 using Orleans.Runtime;
-using Serilog.Context;
 
 namespace Zones.Api.Infrastructure;
 
@@ -23,7 +24,19 @@ public static partial class RequestIds
     public static string? Accept(StringValues header) =>
         header.Count == 1 && header[0] is { } value && Pattern().IsMatch(value) ? value : null;
 
-    public static string New() => Guid.NewGuid().ToString("N");
+    // A random prefix drawn once per process, so ids from different nodes and restarts do not collide, then a counter:
+    // a new id costs no read of the system's random source (Guid.NewGuid reads it on every call here, a system call
+    // per request on the ingestion path).
+    private static readonly string NodePrefix = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+    private static long _issued;
+
+    /// <summary>A new id: 16 hex digits naming this process, a dash, and 16 hex digits counting its requests.</summary>
+    public static string New() => string.Create(33, Interlocked.Increment(ref _issued), static (chars, sequence) =>
+    {
+        NodePrefix.CopyTo(chars);
+        chars[16] = '-';
+        sequence.TryFormat(chars[17..], out _, "x16", CultureInfo.InvariantCulture);
+    });
 
     [GeneratedRegex("^[A-Za-z0-9._-]{1,128}$", RegexOptions.CultureInvariant)]
     private static partial Regex Pattern();
@@ -48,13 +61,11 @@ internal sealed class RequestIdMiddleware(RequestDelegate next)
         }, context);
 
         // RequestContext is async-local: set here, it flows into every grain call made below.
+        // It also puts the id on every log line written below (RequestIdLogEnricher).
         RequestContext.Set(RequestIds.OrleansKey, id);
         try
         {
-            using (LogContext.PushProperty(RequestIds.LogProperty, id))
-            {
-                await next(context);
-            }
+            await next(context);
         }
         finally
         {

@@ -28,7 +28,7 @@ public static class ObservabilityExtensions
         {
             options.EnrichDiagnosticContext = (diagnostics, http) =>
             {
-                diagnostics.Set(RequestIds.LogProperty, http.TraceIdentifier);
+                // The request id comes from RequestIdLogEnricher, as on every other line of the request.
                 if (CurrentUser.TryGetId(http.User) is { } userId)
                 {
                     diagnostics.Set("UserId", userId);

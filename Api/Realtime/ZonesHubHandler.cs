@@ -140,27 +140,22 @@ public sealed partial class ZonesHubHandler(
         return new HubException($"{error.Code}: {error.Message}{details}");
     }
 
-    /// <summary>A hub invocation is not an HTTP request: give it its own request id, in the logs and for the silos.</summary>
-    private static IDisposable BeginInvocation(HubCallerContext context, out Guid userId)
+    /// <summary>A hub invocation is not an HTTP request: give it its own request id, for the silos and on its log lines
+    /// (RequestIdLogEnricher reads it from the Orleans request context).</summary>
+    private static Scope BeginInvocation(HubCallerContext context, out Guid userId)
     {
         userId = CurrentUser.Id(context.User!);
-        var requestId = RequestIds.New();
-        RequestContext.Set(RequestIds.OrleansKey, requestId);
-        return new Scope(
-            LogContext.PushProperty(RequestIds.LogProperty, requestId),
-            LogContext.PushProperty("UserId", userId),
-            LogContext.PushProperty("ConnectionId", context.ConnectionId));
+        RequestContext.Set(RequestIds.OrleansKey, RequestIds.New());
+        return new Scope(LogContext.PushProperty("UserId", userId), LogContext.PushProperty("ConnectionId", context.ConnectionId));
     }
 
-    private sealed class Scope(params IDisposable[] parts) : IDisposable
+    private readonly struct Scope(IDisposable user, IDisposable connection) : IDisposable
     {
         public void Dispose()
         {
             RequestContext.Remove(RequestIds.OrleansKey);
-            foreach (var part in parts.Reverse())
-            {
-                part.Dispose();
-            }
+            connection.Dispose();
+            user.Dispose();
         }
     }
 

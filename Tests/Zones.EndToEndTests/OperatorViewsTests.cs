@@ -48,7 +48,7 @@ public sealed partial class OperatorViewsTests(LocalCluster cluster) : IClassFix
     {
         var metrics = DashboardQueries().SelectMany(q => Selectors(q).Select(s => s.Metric)).ToHashSet();
 
-        Assert.Contains("http_requests_received_total", metrics);
+        Assert.Contains("http_request_duration_seconds_count", metrics);
         Assert.Contains("zones_pings_received_total", metrics);
         Assert.Contains("zones_activities_total", metrics);
         Assert.Contains("zones_activity_commit_seconds_bucket", metrics);
