@@ -12,7 +12,9 @@ namespace Zones.ServiceDefaults;
 /// wakes a few times a second, formats what has gathered and hands stdout one write for the whole batch (the
 /// files are buffered and flushed every second). One write and one wake-up per event cost a tenth of the
 /// Api's and the silo's CPU on the ingestion path.</summary>
-/// <remarks>A node killed outright loses at most the last <see cref="Period"/> of lines; an orderly stop
+/// <remarks>Each event is formatted once: the rolling files are handed the line already written for stdout
+/// (<see cref="FormattedLine"/>) instead of formatting it again.
+/// A node killed outright loses at most the last <see cref="Period"/> of lines; an orderly stop
 /// (the host disposes the logger) writes everything queued. When the queue is full, new events are dropped
 /// rather than callers slowed.</remarks>
 public sealed class BatchedLogOutput : IBatchedLogEventSink, IDisposable
@@ -28,12 +30,17 @@ public sealed class BatchedLogOutput : IBatchedLogEventSink, IDisposable
     private readonly Logger? _files;
     private readonly StringWriter _text = new(new StringBuilder(64 * 1024));
     private byte[] _bytes = new byte[64 * 1024];
+    private string _line = string.Empty;
 
-    public BatchedLogOutput(ITextFormatter formatter, Stream stdout, Logger? files)
+    /// <param name="formatter">Formats each event, once.</param>
+    /// <param name="stdout">Where every line goes.</param>
+    /// <param name="files">Builds the file outputs, if any, given the formatter they must use: it writes the line
+    /// just formatted for stdout.</param>
+    public BatchedLogOutput(ITextFormatter formatter, Stream stdout, Func<ITextFormatter, Logger?>? files = null)
     {
         _formatter = formatter;
         _stdout = stdout;
-        _files = files;
+        _files = files?.Invoke(new FormattedLine(this));
     }
 
     public static BatchingOptions Options => new()
@@ -50,8 +57,14 @@ public sealed class BatchedLogOutput : IBatchedLogEventSink, IDisposable
         builder.Clear();
         foreach (var logEvent in batch)
         {
+            var start = builder.Length;
             _formatter.Format(logEvent, _text);
-            _files?.Write(logEvent);
+            if (_files is not null)
+            {
+                // The file sinks format synchronously inside Write, so the line they copy is this event's.
+                _line = builder.ToString(start, builder.Length - start);
+                _files.Write(logEvent);
+            }
         }
 
         var length = Encoding.UTF8.GetMaxByteCount(builder.Length);
@@ -78,6 +91,12 @@ public sealed class BatchedLogOutput : IBatchedLogEventSink, IDisposable
     }
 
     public Task OnEmptyBatchAsync() => Task.CompletedTask;
+
+    /// <summary>The formatter of the file outputs: the line <see cref="EmitBatchAsync"/> has just formatted.</summary>
+    private sealed class FormattedLine(BatchedLogOutput output) : ITextFormatter
+    {
+        public void Format(LogEvent logEvent, TextWriter writer) => writer.Write(output._line);
+    }
 
     public void Dispose()
     {

@@ -31,7 +31,7 @@ public static class ServiceDefaultsExtensions
                 // One background writer for every output, in batches (BatchedLogOutput): a request or a grain turn
                 // never waits on the console (or the pipe behind it) or a disk, and costs no wake-up of its own.
                 .WriteTo.Sink(new BatchedLogOutput(new CompactJsonFormatter(), Console.OpenStandardOutput(),
-                    Files(services.GetRequiredService<IOptions<LogOptions>>().Value)), BatchedLogOutput.Options);
+                    line => Files(services.GetRequiredService<IOptions<LogOptions>>().Value, line)), BatchedLogOutput.Options);
             logging?.Invoke(logger);
         });
         builder.Services.AddSingleton(TimeProvider.System);
@@ -40,8 +40,9 @@ public static class ServiceDefaultsExtensions
     }
 
     /// <summary>The rolling <c>combined</c> and <c>error</c> files, written by <see cref="BatchedLogOutput"/>'s thread
-    /// (buffered, flushed every second), or none without <c>Logs:Directory</c>.</summary>
-    static Serilog.Core.Logger? Files(LogOptions options)
+    /// (buffered, flushed every second), or none without <c>Logs:Directory</c>. <paramref name="line"/> writes the line
+    /// the output has already formatted.</summary>
+    static Serilog.Core.Logger? Files(LogOptions options, Serilog.Formatting.ITextFormatter line)
     {
         if (string.IsNullOrWhiteSpace(options.Directory))
         {
@@ -52,7 +53,7 @@ public static class ServiceDefaultsExtensions
         var files = new LoggerConfiguration().MinimumLevel.Verbose();
         foreach (var (name, level) in new[] { ("combined", LogEventLevel.Verbose), ("error", LogEventLevel.Error) })
         {
-            files.WriteTo.File(new CompactJsonFormatter(), Path.Combine(options.Directory, $"{name}-.log"),
+            files.WriteTo.File(line, Path.Combine(options.Directory, $"{name}-.log"),
                 restrictedToMinimumLevel: level, fileSizeLimitBytes: limit, rollOnFileSizeLimit: true,
                 rollingInterval: RollingInterval.Day, retainedFileCountLimit: options.RetainedFiles,
                 buffered: true, flushToDiskInterval: TimeSpan.FromSeconds(1));

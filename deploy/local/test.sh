@@ -64,10 +64,16 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # Prints the closing line and exits; everything else has been printed (and cleaned) by then.
+FAILURES=""
 finish() {
   local passed="$1" failed="$2" rc="$3"
   cleanup
   SUMMARY_PRINTED=1
+  # The failed tests again, next to the closing line: CI keeps only the tail of the output.
+  if [[ -n "${FAILURES}" ]]; then
+    echo "failed tests:"
+    printf '%s' "${FAILURES}"
+  fi
   echo "${passed} passed, ${failed} failed"
   exit "${rc}"
 }
@@ -142,6 +148,28 @@ test_rc=0
 dotnet "${test_args[@]}" || test_rc=$?
 
 # ---------------------------------------------------------------------------- summary
+# Each failed test of a TRX file: its name and the first lines of its message.
+failed_tests() {
+  awk '
+    function text(s) {
+      gsub(/&quot;/, "\"", s); gsub(/&apos;/, "\047", s); gsub(/&lt;/, "<", s); gsub(/&gt;/, ">", s); gsub(/&amp;/, "\\&", s)
+      return s
+    }
+    /<UnitTestResult / && /outcome="Failed"/ {
+      name = $0; sub(/.*testName="/, "", name); sub(/".*/, "", name)
+      print "  FAILED " text(name); failing = 1; lines = 0
+    }
+    failing && /<Message>/ { inmessage = 1; sub(/.*<Message>/, "") }
+    failing && inmessage {
+      done = sub(/<\/Message>.*/, "")
+      if (lines < 12) print "    " text($0)
+      lines++
+      if (done) { inmessage = 0; failing = 0 }
+    }
+    /<\/UnitTestResult>/ { failing = 0; inmessage = 0 }
+  ' "$1"
+}
+
 passed=0
 failed=0
 skipped=0
@@ -164,6 +192,9 @@ while IFS= read -r -d '' trx; do
     # failed test in the counters (the test it was running is not counted at all).
     log "${trx##*/}: run outcome ${outcome:-unknown} without a counted failure: one aborted test run"
     file_failed=1
+  fi
+  if [[ ${file_failed} -gt 0 ]]; then
+    FAILURES+="$(failed_tests "${trx}")"$'\n'
   fi
   passed=$((passed + ${p:-0}))
   failed=$((failed + file_failed))
