@@ -12,6 +12,9 @@ using Zones.Geofencing;
 namespace Zones.ApiTests;
 
 /// <summary>Issue 8, item 3: no request waits for an answer that was lost with a killed silo.</summary>
+/// <remarks>The upper bounds tell the behaviours apart (a short attempt from the patient one, a resend after the
+/// grace from a wait for the 10 s response timeout) with seconds to spare, so a busy test machine does not fail
+/// them; speed itself is measured by the drills, not here.</remarks>
 public sealed class PingFailoverTests
 {
     private static readonly Guid UserId = Guid.NewGuid();
@@ -22,7 +25,7 @@ public sealed class PingFailoverTests
         new("phone", [new Ping(52.52, 13.405, 5, DateTimeOffset.UtcNow.AddMinutes(-1).ToUnixTimeMilliseconds())]);
 
     [Fact]
-    public async Task After_a_silo_loss_a_batch_whose_answer_was_lost_is_sent_again_and_answered_within_a_second()
+    public async Task After_a_silo_loss_a_batch_whose_answer_was_lost_is_sent_again_and_answered_before_any_patient_attempt()
     {
         _losses.GatewayLost();
         _grains.User(UserId).LostAnswers = 1;
@@ -32,7 +35,7 @@ public sealed class PingFailoverTests
 
         Assert.Equal(1, report.Accepted);
         Assert.Single(_grains.User(UserId).Batches);
-        Assert.InRange(clock.Elapsed, LocationsApi.AttemptTimeout, TimeSpan.FromSeconds(1.5));
+        Assert.InRange(clock.Elapsed, LocationsApi.AttemptTimeout, LocationsApi.PatientTimeout);
     }
 
     [Fact]
@@ -46,7 +49,7 @@ public sealed class PingFailoverTests
             () => LocationsApi.Report(FakeCluster.Create(_grains), _losses, UserId, Batch()));
 
         Assert.Equal(ErrorCodes.Unavailable, error.Code);
-        Assert.True(clock.Elapsed < LocationsApi.RetryBudget + LocationsApi.PatientTimeout + TimeSpan.FromSeconds(1),
+        Assert.True(clock.Elapsed < LocationsApi.RetryBudget + LocationsApi.PatientTimeout + TimeSpan.FromSeconds(3),
             $"answered after {clock.Elapsed}");
         Assert.True(clock.Elapsed >= LocationsApi.RetryBudget + LocationsApi.PatientTimeout - TimeSpan.FromMilliseconds(300),
             $"the last attempt was not waited for: answered after {clock.Elapsed}");
@@ -66,7 +69,7 @@ public sealed class PingFailoverTests
         var clock = Stopwatch.StartNew();
         _losses.GatewayLost();
         Assert.Equal(1, (await report).Accepted);
-        Assert.InRange(clock.Elapsed, SiloLossWatch.PingGrace, SiloLossWatch.PingGrace + TimeSpan.FromSeconds(0.5));
+        Assert.InRange(clock.Elapsed, SiloLossWatch.PingGrace, SiloLossWatch.PingGrace + TimeSpan.FromSeconds(3));
     }
 
     [Fact]
@@ -80,7 +83,7 @@ public sealed class PingFailoverTests
         _losses.GatewayLost();
         var error = await Assert.ThrowsAsync<SiloUnavailableException>(() => call);
 
-        Assert.InRange(clock.Elapsed, SiloLossWatch.Grace - TimeSpan.FromMilliseconds(100), SiloLossWatch.Grace + TimeSpan.FromSeconds(1));
+        Assert.InRange(clock.Elapsed, SiloLossWatch.Grace - TimeSpan.FromMilliseconds(100), SiloLossWatch.Grace + TimeSpan.FromSeconds(3));
         Assert.Equal(503, ApiErrors.FromException(error, isDevelopment: false).Status);
     }
 
