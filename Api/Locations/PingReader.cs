@@ -18,7 +18,28 @@ public static class PingReader
     /// <summary>The batch, or null when the body is not the plain valid shape.</summary>
     public static LocationBatch? TryRead(in ReadOnlySequence<byte> utf8, PingWindow window)
     {
-        var reader = new Utf8JsonReader(utf8, ReaderOptions);
+        if (utf8.IsSingleSegment)
+        {
+            return TryRead(new Utf8JsonReader(utf8.FirstSpan, ReaderOptions), window);
+        }
+
+        // A body over one pipe segment (about 4 KiB: a batch of 40 or more pings) is read from one contiguous copy:
+        // the reader's multi-segment path costs more than the copy.
+        var length = checked((int)utf8.Length);
+        var copy = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            utf8.CopyTo(copy);
+            return TryRead(new Utf8JsonReader(copy.AsSpan(0, length), ReaderOptions), window);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(copy);
+        }
+    }
+
+    static LocationBatch? TryRead(Utf8JsonReader reader, PingWindow window)
+    {
         try
         {
             return TryReadBatch(ref reader, window.MinTimestamp, window.MaxTimestamp);

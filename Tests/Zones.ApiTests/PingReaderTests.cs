@@ -116,6 +116,47 @@ public sealed class PingReaderTests
         Assert.Null(Fast(Body(LocationRequests.MaxPings + 1)));
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(4096)]
+    public void A_body_that_arrives_in_pieces_is_read_as_if_it_came_whole(int pieceBytes)
+    {
+        var json = "{\"deviceId\":\"phone\",\"pings\":[" + string.Join(",", Enumerable.Range(0, 200).Select(i =>
+            $"{{\"latitude\":52.{i},\"longitude\":13.{i},\"accuracy\":5,\"timestamp\":{T - i}}}")) + "]}";
+        var bytes = Encoding.UTF8.GetBytes(json);
+
+        var inPieces = PingReader.TryRead(Pieces(bytes, pieceBytes), PingWindow.At(Now, LocationRequests.DefaultMaxPingAge));
+
+        Assert.NotNull(inPieces);
+        AssertSame(Fast(json)!, inPieces);
+        Assert.Null(PingReader.TryRead(Pieces(bytes.AsSpan(0, bytes.Length - 1).ToArray(), pieceBytes),
+            PingWindow.At(Now, LocationRequests.DefaultMaxPingAge)));
+    }
+
+    /// <summary>The bytes as a pipe hands them over: a chain of segments of at most <paramref name="size"/> bytes.</summary>
+    static ReadOnlySequence<byte> Pieces(byte[] bytes, int size)
+    {
+        Piece first = new(bytes.AsMemory(0, Math.Min(size, bytes.Length)), 0), last = first;
+        for (var offset = size; offset < bytes.Length; offset += size)
+        {
+            last = last.Append(bytes.AsMemory(offset, Math.Min(size, bytes.Length - offset)));
+        }
+        return new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
+    }
+
+    sealed class Piece : ReadOnlySequenceSegment<byte>
+    {
+        public Piece(ReadOnlyMemory<byte> memory, long runningIndex) => (Memory, RunningIndex) = (memory, runningIndex);
+
+        public Piece Append(ReadOnlyMemory<byte> memory)
+        {
+            var next = new Piece(memory, RunningIndex + Memory.Length);
+            Next = next;
+            return next;
+        }
+    }
+
     [Fact]
     public void Random_bodies_never_make_the_two_paths_disagree()
     {
