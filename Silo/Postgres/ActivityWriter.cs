@@ -73,6 +73,9 @@ public sealed partial class ActivityWriter : IActivityWriter, IHostedService, IA
         ON CONFLICT (user_id) DO UPDATE SET state = EXCLUDED.state, updated_at = EXCLUDED.updated_at
         """;
 
+    // Idempotent (a day already recorded changes nothing), so a replayed batch may carry its days again.
+    private const string ActiveDaysSql = "SELECT zones_record_active_days(@day_users, @days)";
+
     private readonly NpgsqlDataSource _dataSource;
     private readonly ILogger _logger;
     private readonly ActivityWriterOptions _options;
@@ -117,16 +120,21 @@ public sealed partial class ActivityWriter : IActivityWriter, IHostedService, IA
     /// Cancelling stops the wait, not the write: rows already queued may still be stored, which is harmless
     /// because a retry is a no-op.</summary>
     public Task WriteAsync(IReadOnlyList<ActivityRecord> activities, PresenceWrite? presence = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default) => WriteAsync(activities, presence, activeDays: null, cancellationToken);
+
+    /// <summary>As <see cref="WriteAsync(IReadOnlyList{ActivityRecord}, PresenceWrite?, CancellationToken)"/>, and records
+    /// <paramref name="activeDays"/> for the users' streaks (<c>zones_record_active_days</c>) in the same transaction.</summary>
+    public Task WriteAsync(IReadOnlyList<ActivityRecord> activities, PresenceWrite? presence,
+        IReadOnlyList<(Guid UserId, DateOnly Day)>? activeDays, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(activities);
-        if (activities.Count == 0 && presence is null)
+        if (activities.Count == 0 && presence is null && activeDays is not { Count: > 0 })
         {
             return Task.CompletedTask;
         }
         EnsureStarted();
 
-        var pending = new PendingWrite(activities, presence);
+        var pending = new PendingWrite(activities, presence, activeDays);
         if (!_queue.Writer.TryWrite(pending))
         {
             throw new ObjectDisposedException(nameof(ActivityWriter), "The activity writer has stopped.");
@@ -294,6 +302,11 @@ public sealed partial class ActivityWriter : IActivityWriter, IHostedService, IA
             sql.BatchCommands.Add(presence);
         }
 
+        if (ActiveDaysCommand(batch) is { } activeDays)
+        {
+            sql.BatchCommands.Add(activeDays);
+        }
+
         await sql.ExecuteNonQueryAsync();
         return rows > 0 ? sql.BatchCommands[0].RecordsAffected : 0;
     }
@@ -377,11 +390,40 @@ public sealed partial class ActivityWriter : IActivityWriter, IHostedService, IA
         return command;
     }
 
-    private sealed class PendingWrite(IReadOnlyList<ActivityRecord> records, PresenceWrite? presence)
+    /// <summary>The streak update for every user day in the batch (normally none: a user's first activity of a
+    /// UTC day on this silo brings one).</summary>
+    private static NpgsqlBatchCommand? ActiveDaysCommand(List<PendingWrite> batch)
+    {
+        List<Guid>? users = null;
+        List<DateOnly>? days = null;
+        foreach (var pending in batch)
+        {
+            foreach (var (userId, day) in pending.ActiveDays ?? [])
+            {
+                (users ??= []).Add(userId);
+                (days ??= []).Add(day);
+            }
+        }
+
+        if (users is null)
+        {
+            return null;
+        }
+
+        var command = new NpgsqlBatchCommand(ActiveDaysSql);
+        command.Parameters.Add(new NpgsqlParameter<Guid[]>("day_users", [.. users]));
+        command.Parameters.Add(new NpgsqlParameter<DateOnly[]>("days", [.. days!]));
+        return command;
+    }
+
+    private sealed class PendingWrite(IReadOnlyList<ActivityRecord> records, PresenceWrite? presence,
+        IReadOnlyList<(Guid UserId, DateOnly Day)>? activeDays)
     {
         public IReadOnlyList<ActivityRecord> Records { get; } = records;
 
         public PresenceWrite? Presence { get; } = presence;
+
+        public IReadOnlyList<(Guid UserId, DateOnly Day)>? ActiveDays { get; } = activeDays;
 
         // Continuations run on the thread pool, not inline on the writer loop, so one slow
         // caller cannot hold up the next batch.

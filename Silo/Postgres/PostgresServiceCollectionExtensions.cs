@@ -44,7 +44,8 @@ public static class PostgresServiceCollectionExtensions
             sp.GetService<ILogger<ActivityWriter>>(),
             sp.GetRequiredService<ActivityWriterOptions>()));
         services.TryAddSingleton<StreakRecorder>();
-        // Grains write through the streak recorder, which hands each write to the ActivityWriter untouched.
+        // Grains write through the streak recorder, which hands each write to the ActivityWriter with the user days
+        // its streaks still need (recorded in the same transaction).
         services.TryAddSingleton<IActivityWriter>(sp => sp.GetRequiredService<StreakRecorder>());
         services.AddHostedService(sp => sp.GetRequiredService<ActivityWriter>());
         return services;
@@ -60,6 +61,11 @@ public static class PostgresServiceCollectionExtensions
             builder.ConnectionStringBuilder.MaxAutoPrepare = 32;
             builder.ConnectionStringBuilder.AutoPrepareMinUsages = 2;
         }
+        // A pooled connection is handed back as it was taken: the silo's statements leave no session state behind
+        // (no SET, LISTEN, temporary table or session lock; the migrator's session lock has its own unpooled
+        // connection). Without this Npgsql sends six reset statements (RESET ALL, CLOSE ALL, UNLISTEN *, ...) ahead of
+        // the next statement on every connection taken from the pool, the group commit's included.
+        builder.ConnectionStringBuilder.NoResetOnClose = true;
         if (genericPlans)
         {
             builder.ConnectionStringBuilder.Options =

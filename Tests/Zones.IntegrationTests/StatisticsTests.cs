@@ -21,7 +21,7 @@ public sealed class StatisticsTests(PostgresDatabaseFixture db) : IClassFixture<
     private async Task WriteAsync(params ActivityRecord[] activities)
     {
         await using var writer = new ActivityWriter(db.DataSource);
-        await new StreakRecorder(writer, db.DataSource).WriteAsync(activities);
+        await new StreakRecorder(writer).WriteAsync(activities);
     }
 
     private static ActivityRecord At(Guid userId, int daysAgo, Guid? zoneId = null, string type = ActivityTypes.Enter, long offsetMs = 0) =>
