@@ -79,7 +79,9 @@ public static class LocationsApi
     /// (50, 100, then 200 ms apart) until <see cref="RetryBudget"/> is spent, then once more with
     /// <see cref="PatientTimeout"/> if the attempts only timed out, then answered 503: resending is
     /// harmless by design (pings not newer than the user's high-water mark are ignored, and a transition keeps
-    /// its id), and the user's grain answers from another silo as soon as the dead one is declared dead. A database
+    /// its id), and the user's grain answers from another silo as soon as the dead one is declared dead. A resend
+    /// carries <see cref="LocationBatch.Resent"/>, so an attempt that finds the batch already applied still answers the
+    /// events it caused (read back from the activity log), as the lost answer would have. A database
     /// outage (UNAVAILABLE from the grain) is not retried: it fails fast.</summary>
     internal static async Task<LocationReport> Report(IClusterClient cluster, SiloLossWatch losses, Guid userId, LocationBatch batch)
     {
@@ -88,6 +90,9 @@ public static class LocationsApi
         var started = Environment.TickCount64;
         var siloGone = false;
         var patient = false;
+        // Every attempt after the first is marked: the one before it may have been applied, its answer lost, and the
+        // grain then answers the pings it finds already evaluated with their stored events (LocationBatch.Resent).
+        var resent = batch;
         for (var attempt = 1; ; attempt++)
         {
             var left = RetryBudget.TotalMilliseconds - (Environment.TickCount64 - started);
@@ -98,7 +103,7 @@ public static class LocationsApi
             var token = deadline?.Token ?? losses.PingsInFlight;
             try
             {
-                var report = await grain.ReportLocations(batch, token);
+                var report = await grain.ReportLocations(resent, token);
                 ZonesMetrics.EventsReturned(report.Events);
                 return report;
             }
@@ -121,6 +126,7 @@ public static class LocationsApi
                         // measured 10 such 503s). One last attempt gets PatientTimeout.
                         patient = true;
                         ZonesMetrics.PingBatchRetried();
+                        resent = batch with { Resent = true };
                         continue;
                     }
 
@@ -130,6 +136,7 @@ public static class LocationsApi
                 }
 
                 ZonesMetrics.PingBatchRetried();
+                resent = batch with { Resent = true };
                 await Task.Delay(Backoff(attempt));
             }
         }

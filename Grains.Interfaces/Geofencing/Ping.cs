@@ -10,14 +10,23 @@ public sealed record Ping(
     [property: Id(4)] double? Speed = null,
     [property: Id(5)] double? Heading = null);
 
-/// <summary>A batch of pings from one device, in any order.</summary>
+/// <summary>A batch of pings from one device, in any order. <see cref="Resent"/>: the Api sends this batch again
+/// because an earlier attempt got no answer (its silo was lost, or its deadline ran out), so that attempt may have
+/// been applied and committed. The grain then answers the pings it finds already evaluated with the stored events
+/// they caused, as the lost answer would have carried them; a first attempt (false) never reads storage.</summary>
+/// <remarks><see cref="Resent"/> is a field added after the first release: a silo that does not know it skips it
+/// (and answers a resend as before, without the stored events); a batch from an Api that does not send it reads
+/// as false.</remarks>
 [GenerateSerializer, Immutable, Alias("Zones.LocationBatch")]
 public sealed record LocationBatch(
     [property: Id(0)] string? DeviceId,
-    [property: Id(1)] IReadOnlyList<Ping> Pings);
+    [property: Id(1)] IReadOnlyList<Ping> Pings,
+    [property: Id(2)] bool Resent = false);
 
 /// <summary>The answer to a batch: how many pings were evaluated, how many were not newer than
-/// the user's high-water mark, and the transitions they caused (already durable). <see cref="EventsOmitted"/>
+/// the user's high-water mark, and the transitions they caused (already durable); for a
+/// <see cref="LocationBatch.Resent"/> batch also those its already evaluated pings caused on an earlier attempt, read
+/// back from the activity log. <see cref="EventsOmitted"/>
 /// counts the transitions beyond the answer's bound: stored like the others, left out of the answer (the client
 /// reads them from the activity history).</summary>
 [GenerateSerializer, Immutable, Alias("Zones.LocationReport")]

@@ -28,4 +28,15 @@ public interface IPresenceStore
 public interface IActivityReader
 {
     Task<ActivityPage> QueryAsync(Guid userId, ActivityQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>The user's activities recorded from <paramref name="deviceId"/> (null: recorded without a device) with a
+    /// timestamp from <paramref name="from"/> to <paramref name="to"/> (inclusive), oldest first: at least the
+    /// <paramref name="limit"/> oldest, and every other one sharing the timestamp of the last of those (so the caller
+    /// can order ties as the engine did), with how many match in all.</summary>
+    Task<RecordedEvents> ReadRecordedAsync(Guid userId, string? deviceId, long from, long to, int limit,
+        CancellationToken cancellationToken = default);
 }
+
+/// <summary>Activities read back for a resent batch (<see cref="IActivityReader.ReadRecordedAsync"/>): the oldest ones,
+/// and how many matched in all.</summary>
+public sealed record RecordedEvents(IReadOnlyList<ZoneEvent> Events, int Total);

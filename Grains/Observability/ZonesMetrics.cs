@@ -25,6 +25,10 @@ public static class ZonesMetrics
     public static readonly Counter<long> PublishFailures =
         Meter.CreateCounter<long>("zones_publish_failures", description: "Event pushes that failed to reach the backplane.");
 
+    public static readonly Counter<long> ResentEventsAnswered =
+        Meter.CreateCounter<long>("zones_resent_events_answered",
+            description: "Stored events read back into the answer to a batch the Api resent after an attempt whose answer was lost.");
+
     public static readonly Histogram<double> ActivityCommitSeconds =
         Meter.CreateHistogram<double>("zones_activity_commit_seconds", unit: "s",
             description: "Time from handing a batch to the activity writer until it is durable, as a grain waits.");

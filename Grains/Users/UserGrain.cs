@@ -17,6 +17,7 @@ public sealed partial class UserGrain(
     IPresenceStore presenceStore,
     IZoneStore zoneStore,
     IActivityWriter activityWriter,
+    IActivityReader activityReader,
     IZoneEventPublisher publisher,
     IOptions<GeofencingOptions> options,
     IOptions<UserLimits> limits,
@@ -84,6 +85,7 @@ public sealed partial class UserGrain(
             throw new ZonesException(ErrorCodes.Unavailable, "The user's state is being reloaded; retry.");
         }
 
+        var markBefore = _presence.HighWaterMark;
         var evaluation = _engine.Evaluate(UserId, _presence, batch.Pings);
         _highWaterMarkDirty |= evaluation.Accepted > 0;
         ZonesMetrics.PingsEvaluated.Add(evaluation.Accepted);
@@ -94,6 +96,11 @@ public sealed partial class UserGrain(
         }
 
         await ScheduleDwell();
+        if (batch.Resent && evaluation.Ignored > 0 && ResentBatch.IgnoredSpan(batch.Pings, markBefore) is { } span)
+        {
+            return await AnswerResent(batch, evaluation, span);
+        }
+
         // The earliest transitions, in evaluation order, up to the bound; all of them are stored already.
         var events = new ZoneEvent[Math.Min(evaluation.Transitions.Count, limits.Value.MaxEventsPerAnswer)];
         for (var i = 0; i < events.Length; i++)
@@ -102,6 +109,17 @@ public sealed partial class UserGrain(
         }
 
         return new LocationReport(evaluation.Accepted, evaluation.Ignored, events, evaluation.Transitions.Count - events.Length);
+    }
+
+    /// <summary>A resent batch (<see cref="LocationBatch.Resent"/>) whose earlier attempt may have been applied: its
+    /// already evaluated pings are answered with the events stored for them (committed before that attempt could
+    /// answer), so the client is told what its batch caused even though this attempt ignored those pings.</summary>
+    async Task<LocationReport> AnswerResent(LocationBatch batch, Evaluation evaluation, (long From, long To) span)
+    {
+        var max = limits.Value.MaxEventsPerAnswer;
+        var recorded = await activityReader.ReadRecordedAsync(UserId, batch.DeviceId, span.From, span.To, max);
+        ZonesMetrics.ResentEventsAnswered.Add(recorded.Total);
+        return ResentBatch.Answer(evaluation, recorded, max);
     }
 
     public async Task<Zone> CreateZone(ZoneDefinition definition)

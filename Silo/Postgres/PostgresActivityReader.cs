@@ -64,16 +64,7 @@ public sealed class PostgresActivityReader(NpgsqlDataSource dataSource) : IActiv
         {
             while (await reader.ReadAsync(cancellationToken))
             {
-                items.Add(new ZoneEvent(
-                    Id: reader.GetGuid(0),
-                    ZoneId: reader.GetGuid(1),
-                    ZoneName: reader.GetString(2),
-                    Type: reader.GetString(3),
-                    Timestamp: UnixTime.FromUtc(reader.GetDateTime(4)),
-                    Latitude: reader.GetDouble(5),
-                    Longitude: reader.GetDouble(6),
-                    Icon: reader.IsDBNull(7) ? null : reader.GetString(7),
-                    NotificationText: reader.IsDBNull(8) ? null : reader.GetString(8)));
+                items.Add(ReadEvent(reader));
             }
         }
 
@@ -85,6 +76,52 @@ public sealed class PostgresActivityReader(NpgsqlDataSource dataSource) : IActiv
         var last = items[^1];
         return new ActivityPage(items, ActivityCursor.Encode(last.Timestamp, last.Id));
     }
+
+    /// <summary>Read for a resent batch only (never on a first attempt): an index range over the user's rows in the
+    /// batch's time span. <c>rank()</c> keeps every row that ties with the limit-th one by timestamp, so the grain
+    /// can put ties in the engine's order before it cuts.</summary>
+    public async Task<RecordedEvents> ReadRecordedAsync(Guid userId, string? deviceId, long from, long to, int limit,
+        CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT id, zone_id, zone_name, type, "timestamp", latitude, longitude, icon, notification_text, total
+            FROM (
+                SELECT id, zone_id, zone_name, type, "timestamp", latitude, longitude, icon, notification_text,
+                       rank() OVER (ORDER BY "timestamp") AS position, count(*) OVER () AS total
+                FROM activities
+                WHERE user_id = @user AND "timestamp" BETWEEN @from AND @to AND device_id IS NOT DISTINCT FROM @device
+            ) matched
+            WHERE position <= @limit
+            ORDER BY "timestamp", id
+            """);
+        command.Parameters.Add(new NpgsqlParameter<Guid>("user", userId));
+        command.Parameters.Add(new NpgsqlParameter<DateTime>("from", UnixTime.ToUtc(from)));
+        command.Parameters.Add(new NpgsqlParameter<DateTime>("to", UnixTime.ToUtc(to)));
+        command.Parameters.Add(new NpgsqlParameter("device", NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)deviceId ?? DBNull.Value });
+        command.Parameters.Add(new NpgsqlParameter<long>("limit", Math.Max(limit, 1)));
+
+        var events = new List<ZoneEvent>();
+        var total = 0L;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            events.Add(ReadEvent(reader));
+            total = reader.GetInt64(9);
+        }
+
+        return new RecordedEvents(events, (int)Math.Min(total, int.MaxValue));
+    }
+
+    private static ZoneEvent ReadEvent(NpgsqlDataReader reader) => new(
+        Id: reader.GetGuid(0),
+        ZoneId: reader.GetGuid(1),
+        ZoneName: reader.GetString(2),
+        Type: reader.GetString(3),
+        Timestamp: UnixTime.FromUtc(reader.GetDateTime(4)),
+        Latitude: reader.GetDouble(5),
+        Longitude: reader.GetDouble(6),
+        Icon: reader.IsDBNull(7) ? null : reader.GetString(7),
+        NotificationText: reader.IsDBNull(8) ? null : reader.GetString(8));
 }
 
 /// <summary>The opaque cursor: base64url of the last row's (timestamp ms, id). Clients must not parse

@@ -39,6 +39,19 @@ public sealed class PingFailoverTests
     }
 
     [Fact]
+    public async Task A_batch_sent_again_after_a_lost_answer_is_marked_as_resent_and_a_first_attempt_is_not()
+    {
+        await LocationsApi.Report(FakeCluster.Create(_grains), _losses, UserId, Batch());
+        _losses.GatewayLost();
+        _grains.User(UserId).LostAnswers = 1;
+
+        await LocationsApi.Report(FakeCluster.Create(_grains), _losses, UserId, Batch());
+
+        // The grain answers a marked batch whose pings it finds already evaluated with their stored events.
+        Assert.Equal([false, true], _grains.User(UserId).Batches.Select(b => b.Resent));
+    }
+
+    [Fact]
     public async Task After_a_silo_loss_a_batch_that_gets_no_answer_fails_with_unavailable_after_one_patient_attempt()
     {
         _grains.User(UserId).LostAnswers = 100;

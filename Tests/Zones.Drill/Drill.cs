@@ -25,11 +25,22 @@ public sealed class DrillUser(int index)
     /// <summary>Transition ids pushed live on the hub.</summary>
     public ConcurrentDictionary<string, byte> Live { get; } = new();
 
+    /// <summary>Every request sent for a ping (by the ping's timestamp): when it was sent and when it ended, in seconds
+    /// of sending. Tells whether a ping's request was in flight when an Api node was killed.</summary>
+    public ConcurrentQueue<(long Ping, double Sent, double Ended)> Attempts { get; } = new();
+
     /// <summary>Transition ids read back with GET /activities?from= after each reconnect.</summary>
     public ConcurrentDictionary<string, byte> CaughtUp { get; } = new();
 
     public long LastLiveTimestamp;
     public long DisconnectedAt;
+}
+
+/// <summary>A transition read back from GET /activities. <see cref="Key"/> (type and ping time) is what a duplicate
+/// would share; the drill's zone has no dwell, so <see cref="Timestamp"/> is the time of the ping that caused it.</summary>
+public sealed record StoredTransition(string Id, string Type, long Timestamp)
+{
+    public string Key => $"{Type}@{Timestamp}";
 }
 
 /// <summary>Users streaming pings through the balancer, each with a hub connection that reconnects by itself
@@ -76,7 +87,7 @@ public sealed class Drill(DrillOptions options)
 
         // Let the last pushes and catch-ups land, then read back what is stored.
         await Task.Delay(TimeSpan.FromSeconds(3));
-        var stored = new Dictionary<int, List<(string Id, string Key)>>();
+        var stored = new Dictionary<int, List<StoredTransition>>();
         foreach (var user in users)
         {
             stored[user.Index] = await StoredAsync(user);
@@ -185,9 +196,9 @@ public sealed class Drill(DrillOptions options)
         var from = Math.Max(DeviceStart, Interlocked.Read(ref user.LastLiveTimestamp));
         try
         {
-            foreach (var (id, _) in await ListAsync(user, from))
+            foreach (var transition in await ListAsync(user, from))
             {
-                user.CaughtUp.TryAdd(id, 0);
+                user.CaughtUp.TryAdd(transition.Id, 0);
             }
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
@@ -210,7 +221,7 @@ public sealed class Drill(DrillOptions options)
             };
             // A failed request is resent as it was, as a device would: a resent batch changes nothing.
             var deadline = _clock.Elapsed + TimeSpan.FromSeconds(60);
-            while (!await PostAsync(user, ping))
+            while (!await PostAsync(user, ping, ping.timestamp))
             {
                 if (_clock.Elapsed >= deadline)
                 {
@@ -233,10 +244,22 @@ public sealed class Drill(DrillOptions options)
         }
     }
 
-    private async Task<bool> PostAsync(DrillUser user, object ping)
+    private async Task<bool> PostAsync(DrillUser user, object ping, long pingTimestamp)
     {
         var started = _clock.Elapsed;
         var at = Now;
+        try
+        {
+            return await PostOnceAsync(user, ping, started, at);
+        }
+        finally
+        {
+            user.Attempts.Enqueue((pingTimestamp, at, Now));
+        }
+    }
+
+    private async Task<bool> PostOnceAsync(DrillUser user, object ping, TimeSpan started, double at)
+    {
         try
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/locations")
@@ -307,12 +330,12 @@ public sealed class Drill(DrillOptions options)
         }
     }
 
-    /// <summary>Every stored transition of the user since the drill's device start, as (id, type@timestamp).</summary>
-    private async Task<List<(string Id, string Key)>> StoredAsync(DrillUser user) => await ListAsync(user, DeviceStart);
+    /// <summary>Every stored transition of the user since the drill's device start.</summary>
+    private async Task<List<StoredTransition>> StoredAsync(DrillUser user) => await ListAsync(user, DeviceStart);
 
-    private async Task<List<(string Id, string Key)>> ListAsync(DrillUser user, long from)
+    private async Task<List<StoredTransition>> ListAsync(DrillUser user, long from)
     {
-        var all = new List<(string, string)>();
+        var all = new List<StoredTransition>();
         string? cursor = null;
         do
         {
@@ -324,7 +347,7 @@ public sealed class Drill(DrillOptions options)
             var envelope = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
             foreach (var e in envelope["data"]!.AsArray())
             {
-                all.Add((e!["id"]!.GetValue<string>(), $"{e["type"]!.GetValue<string>()}@{e["timestamp"]!.GetValue<long>()}"));
+                all.Add(new StoredTransition(e!["id"]!.GetValue<string>(), e["type"]!.GetValue<string>(), e["timestamp"]!.GetValue<long>()));
             }
 
             cursor = envelope["meta"]?["nextCursor"]?.GetValue<string>();

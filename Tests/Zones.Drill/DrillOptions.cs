@@ -20,8 +20,10 @@ public sealed record DrillOptions(Uri Api, int Users, TimeSpan Duration, TimeSpa
                               UNAVAILABLE while PostgreSQL is down is counted as refused, not failed; a transition acknowledged
                               while Redis is down, or within 5 s of its start, is not required to be pushed live
           --max-reconnect-seconds 5   the slowest hub reconnect tolerated for a clean result
-          --allow-unacknowledged      a stored transition whose answer never arrived is clean (a node killed
-                                      after the cluster committed; the client still gets it pushed or caught up)
+          --allow-unacknowledged      a stored transition whose answer never arrived is clean if its ping's request
+                                      was in flight at a kill-api fault of --faults (the Api node died after the
+                                      cluster committed; HAProxy's resend reached another node as a first attempt;
+                                      the client still gets it pushed or caught up); any other is not
         """;
 
     public static DrillOptions? Parse(string[] args)

@@ -12,7 +12,7 @@ public sealed class ReplayTests
     static readonly Zone Cafe = Circle(0, 800, 80, dwellSeconds: 0, title: "Cafe"); // overlaps the office edge
 
     /// <summary>500 pings, 5 s apart: home, office, cafe and back, twice, pausing at each.</summary>
-    static List<Ping> Day()
+    internal static List<Ping> Day()
     {
         var stops = new (double East, int Pings)[] { (0, 40), (600, 40), (800, 20), (0, 30), (600, 30), (800, 15), (0, 30) };
         var random = new Random(11);
@@ -41,7 +41,7 @@ public sealed class ReplayTests
         return pings;
     }
 
-    static GeofenceEngine NewEngine() => Engine(Home, Office, Cafe);
+    internal static GeofenceEngine NewEngine() => Engine(Home, Office, Cafe);
 
     static List<ZoneEvent> OneBatch(List<Ping> pings, UserPresence? presence = null)
     {

@@ -175,8 +175,10 @@ act() {
 }
 
 # The drill resends every failed request until it is accepted, so any number of failures may be tolerated while
-# nothing acknowledged may be lost. A batch a killed node had passed on but not answered is stored without its answer:
-# reported as unacknowledged, and still pushed or caught up.
+# nothing acknowledged may be lost. A batch a killed Api node had passed on but not answered is stored without its
+# answer (HAProxy's resend reaches another node as a first attempt): reported as unacknowledged, still pushed or
+# caught up, and tolerated for requests in flight at a kill-api step only. A batch whose answer died with a killed
+# silo is resent by the Api, whose resend answers the events stored by the first attempt: acknowledged.
 drill_start "${users}" "${max_failed}" --allow-unacknowledged --faults "${FAULTS}"
 trap chaos_cleanup EXIT
 log "fault file: ${FAULTS}"

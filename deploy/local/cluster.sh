@@ -105,7 +105,7 @@ drill_finish() {
 }
 
 # kill_options DEFAULT_NODE "$@": the options kill-api.sh and kill-silo.sh share; sets verify, node, down, users and
-# max_failed. --help prints the calling script's header (its lines 2-17).
+# max_failed. --help prints the calling script's header (its lines 2-18).
 kill_options() {
   verify=0
   node="$1"
@@ -120,7 +120,7 @@ kill_options() {
       --down) down="${2:?}"; shift ;;
       --users) users="${2:?}"; shift ;;
       --max-failed) max_failed="${2:?}"; shift ;;
-      -h | --help) sed -n '2,17p' "$0"; exit 0 ;;
+      -h | --help) sed -n '2,18p' "$0"; exit 0 ;;
       *) die "unknown argument '$1' (--verify, --node N, --down S, --users N, --max-failed N)" ;;
     esac
     shift

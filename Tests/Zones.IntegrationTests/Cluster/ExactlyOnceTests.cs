@@ -42,6 +42,53 @@ public sealed class ExactlyOnceTests(FaultClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_batch_resent_after_its_answer_was_lost_with_the_silo_answers_the_events_the_lost_answer_carried()
+    {
+        // The reference: the same walk answered normally, by a user whose silo never fails.
+        var clean = await NewUserAsync(fixture.Client);
+        var cleanZones = await CreateZonesAsync(clean);
+        var walk = Batch(Away(0), InsideA(1), InsideB(2), InsideB(3), Away(4), InsideA(5));
+        var cleanAnswer = await clean.ReportLocations(walk);
+
+        var user = await NewUserAsync(fixture.Client);
+        var userId = user.GetPrimaryKey();
+        var zones = await CreateZonesAsync(user);
+        fixture.Faults.CrashAfterCommit(userId);
+        await Assert.ThrowsAnyAsync<Exception>(() => user.ReportLocations(walk));
+        Assert.Equal(1, fixture.Faults.CrashesAfterCommit(userId));
+
+        // The Api sends it again, marked: every ping is old news now, yet the answer says what the batch caused.
+        var resent = await user.ReportLocations(walk with { Resent = true });
+
+        Assert.Equal((0, walk.Pings.Count, 0), (resent.Accepted, resent.Ignored, resent.EventsOmitted));
+        Assert.Equal(5, cleanAnswer.Events.Count);
+        Assert.Equal(
+            cleanAnswer.Events.Select(e => (cleanZones[e.ZoneId], e.Type, e.Timestamp, e.Latitude, e.Longitude, e.ZoneName, e.NotificationText)),
+            resent.Events.Select(e => (zones[e.ZoneId], e.Type, e.Timestamp, e.Latitude, e.Longitude, e.ZoneName, e.NotificationText)));
+        var log = await fixture.Database.DataSource.ActivitiesAsync(userId);
+        Assert.Equal(ExpectedIds(userId, log).Order(), resent.Events.Select(e => e.Id).Order());
+        Assert.Equal(log.Count, resent.Events.Count);
+
+        // A first attempt of the same pings stays as it was: ignored, no events, no read.
+        Assert.Empty((await user.ReportLocations(walk)).Events);
+    }
+
+    [Fact]
+    public async Task A_resent_batch_with_newer_pings_answers_the_stored_events_then_the_new_ones()
+    {
+        var (user, userId, zone, enterId, exitId) = await NewVisitorOfAAsync(fixture.Client);
+        fixture.Faults.CrashAfterCommit(userId);
+        await Assert.ThrowsAnyAsync<Exception>(() => user.ReportLocations(Batch(Away(0), InsideA(1))));
+
+        // Sent again with a newer fix added (a device that buffered one more meanwhile).
+        var resent = await user.ReportLocations(Batch(Away(0), InsideA(1), Away(3)) with { Resent = true });
+
+        Assert.Equal((1, 2), (resent.Accepted, resent.Ignored));
+        Assert.Equal([enterId, exitId], resent.Events.Select(e => e.Id));
+        Assert.Equal([enterId, exitId], (await fixture.Database.DataSource.ActivitiesAsync(userId)).Select(a => a.Id));
+    }
+
+    [Fact]
     public async Task After_a_crash_a_later_ping_inside_reports_no_second_enter()
     {
         // The phone never resends the batch whose answer it lost; its next ping is inside the same zone.
