@@ -33,6 +33,14 @@ public sealed class DrillUser(int index)
     public ConcurrentDictionary<string, byte> CaughtUp { get; } = new();
 
     public long LastLiveTimestamp;
+
+    /// <summary>The timestamp of the last event seen live before the connection was lost (0: none), taken when it was
+    /// lost: events pushed on the new connection can arrive before its catch-up starts and must not move it on.</summary>
+    public long CatchUpFrom;
+
+    /// <summary>1 from a disconnect until the catch-up on the new connection has started.</summary>
+    public int CatchUpPending;
+
     public long DisconnectedAt;
 }
 
@@ -44,9 +52,13 @@ public sealed record StoredTransition(string Id, string Type, long Timestamp)
 }
 
 /// <summary>Users streaming pings through the balancer, each with a hub connection that reconnects by itself
-/// and catches up from GET /activities?from= after a reconnect; then everything checked against storage.</summary>
+/// and, once the new connection says it is subscribed, catches up from GET /activities?from=; then everything checked
+/// against storage.</summary>
 public sealed class Drill(DrillOptions options)
 {
+    /// <summary>The hub's "live delivery is in place" message (API.md, Live notifications).</summary>
+    private const string SubscribedMethod = "subscribed";
+
     private static readonly long DeviceStart = DateTimeOffset.UtcNow.AddHours(-20).ToUnixTimeMilliseconds();
     private readonly HttpClient _http = new(new SocketsHttpHandler { PooledConnectionIdleTimeout = TimeSpan.FromSeconds(5) })
     {
@@ -59,6 +71,7 @@ public sealed class Drill(DrillOptions options)
     private readonly ConcurrentQueue<string> _failures = new();
     private readonly ConcurrentDictionary<string, int> _failureKinds = new();
     private readonly ConcurrentBag<double> _reconnectGaps = [];
+    private readonly ConcurrentBag<Task> _catchUps = [];
     private int _disconnects;
     private int _hubClosed;
     private int _abandoned;
@@ -87,6 +100,7 @@ public sealed class Drill(DrillOptions options)
 
         // Let the last pushes and catch-ups land, then read back what is stored.
         await Task.Delay(TimeSpan.FromSeconds(3));
+        await Task.WhenAll(_catchUps);
         var stored = new Dictionary<int, List<StoredTransition>>();
         foreach (var user in users)
         {
@@ -169,12 +183,27 @@ public sealed class Drill(DrillOptions options)
         {
             Interlocked.Increment(ref _disconnects);
             Interlocked.Exchange(ref user.DisconnectedAt, _clock.Elapsed.Ticks);
+            // A connection lost again before its catch-up started keeps the earlier starting point.
+            if (Interlocked.Exchange(ref user.CatchUpPending, 1) == 0)
+            {
+                Interlocked.Exchange(ref user.CatchUpFrom, Interlocked.Read(ref user.LastLiveTimestamp));
+            }
+
             return Task.CompletedTask;
         };
-        user.Hub.Reconnected += async _ =>
+        // The hub's first message on every connection, once live delivery to it is in place: catch up then, not when
+        // the reconnect completes (SignalR completes it before the backplane has subscribed the connection).
+        user.Hub.On(SubscribedMethod, () =>
+        {
+            if (Interlocked.Exchange(ref user.CatchUpPending, 0) == 1)
+            {
+                _catchUps.Add(CatchUpAsync(user, Interlocked.Read(ref user.CatchUpFrom)));
+            }
+        });
+        user.Hub.Reconnected += _ =>
         {
             _reconnectGaps.Add(TimeSpan.FromTicks(_clock.Elapsed.Ticks - Interlocked.Read(ref user.DisconnectedAt)).TotalSeconds);
-            await CatchUpAsync(user);
+            return Task.CompletedTask;
         };
         user.Hub.Closed += error =>
         {
@@ -190,10 +219,11 @@ public sealed class Drill(DrillOptions options)
         await user.Hub.StartAsync();
     }
 
-    /// <summary>What a client does after a reconnect: read what happened since the last event it saw.</summary>
-    private async Task CatchUpAsync(DrillUser user)
+    /// <summary>What a client does once a new connection is subscribed: read what happened since the last event it saw
+    /// before the old one was lost (<c>from</c> is inclusive, so that event comes back too; ids dedupe).</summary>
+    private async Task CatchUpAsync(DrillUser user, long lastSeen)
     {
-        var from = Math.Max(DeviceStart, Interlocked.Read(ref user.LastLiveTimestamp));
+        var from = Math.Max(DeviceStart, lastSeen);
         try
         {
             foreach (var transition in await ListAsync(user, from))

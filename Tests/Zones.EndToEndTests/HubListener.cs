@@ -5,7 +5,8 @@ using Microsoft.AspNetCore.SignalR.Client;
 
 namespace Zones.EndToEndTests;
 
-/// <summary>A SignalR client on /hubs/zones over WebSockets that queues every zoneEvent it receives.</summary>
+/// <summary>A SignalR client on /hubs/zones over WebSockets that queues every zoneEvent it receives. Connected means
+/// subscribed: it waits for the hub's <c>subscribed</c> message, so a transition stored after that is pushed to it.</summary>
 public sealed class HubListener : IAsyncDisposable
 {
     readonly Channel<JsonElement> _events = Channel.CreateUnbounded<JsonElement>();
@@ -22,8 +23,11 @@ public sealed class HubListener : IAsyncDisposable
                 o.AccessTokenProvider = () => Task.FromResult<string?>(token);
             })
             .Build();
+        var subscribed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        listener._connection.On("subscribed", () => subscribed.TrySetResult());
         listener._connection.On<JsonElement>("zoneEvent", e => listener._events.Writer.TryWrite(e));
         await listener._connection.StartAsync();
+        await subscribed.Task.WaitAsync(TimeSpan.FromSeconds(10));
         return listener;
     }
 
