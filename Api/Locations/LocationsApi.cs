@@ -83,7 +83,11 @@ public static class LocationsApi
     /// carries <see cref="LocationBatch.Resent"/>, so an attempt that finds the batch already applied still answers the
     /// events it caused (read back from the activity log), as the lost answer would have. A database
     /// outage (UNAVAILABLE from the grain) is not retried: it fails fast.</summary>
-    internal static async Task<LocationReport> Report(IClusterClient cluster, SiloLossWatch losses, Guid userId, LocationBatch batch)
+    /// <remarks>A caller that does not read the answer's events (the hub's <c>StreamLocations</c>) passes
+    /// <c>answerStored: false</c>: its resends are not marked, so they cost the grain no read of the activity log
+    /// during a failover, when every streaming user resends at once.</remarks>
+    internal static async Task<LocationReport> Report(IClusterClient cluster, SiloLossWatch losses, Guid userId, LocationBatch batch,
+        bool answerStored = true)
     {
         ZonesMetrics.PingsReceived(batch.Pings.Count);
         var grain = cluster.UserGrain(userId);
@@ -126,7 +130,7 @@ public static class LocationsApi
                         // measured 10 such 503s). One last attempt gets PatientTimeout.
                         patient = true;
                         ZonesMetrics.PingBatchRetried();
-                        resent = batch with { Resent = true };
+                        resent = answerStored ? batch with { Resent = true } : batch;
                         continue;
                     }
 
@@ -136,7 +140,7 @@ public static class LocationsApi
                 }
 
                 ZonesMetrics.PingBatchRetried();
-                resent = batch with { Resent = true };
+                resent = answerStored ? batch with { Resent = true } : batch;
                 await Task.Delay(Backoff(attempt));
             }
         }

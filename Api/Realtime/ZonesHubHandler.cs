@@ -80,7 +80,7 @@ public sealed partial class ZonesHubHandler(
                     throw rejection;
                 }
 
-                await LocationsApi.Report(cluster, losses, userId, new LocationBatch(null, batch.ToArray()));
+                await LocationsApi.Report(cluster, losses, userId, new LocationBatch(null, batch.ToArray()), answerStored: false);
             }
 
             if (await pump is { } failure)

@@ -15,7 +15,7 @@ public sealed class ZonesHub(IZonesHubHandler handler) : Hub
     public const string ZoneEventMethod = "zoneEvent";
 
     /// <summary>The client method sent once on every connection, without arguments, as soon as live delivery to it is in
-    /// place: every transition stored after this message was sent is pushed on the connection. SignalR answers the
+    /// place: every transition stored after this message was sent and selected for push is pushed on the connection (while the backplane is up). SignalR answers the
     /// handshake (the client's start, or its reconnect, completes) before the backplane has subscribed the connection
     /// to its user's channel, so a client that caught up when the handshake completed could read the history just
     /// before a transition was stored whose push went out just before the subscription: neither would carry it. A

@@ -85,7 +85,13 @@ public sealed partial class UserGrain(
             throw new ZonesException(ErrorCodes.Unavailable, "The user's state is being reloaded; retry.");
         }
 
-        var markBefore = _presence.HighWaterMark;
+        // A resend's already evaluated pings are answered with the events they stored. Read before this attempt
+        // evaluates or commits anything, so a failed read fails a call that changed nothing and its retry is clean.
+        var max = limits.Value.MaxEventsPerAnswer;
+        var recorded = batch.Resent && ResentBatch.IgnoredSpan(batch.Pings, _presence.HighWaterMark) is { } span
+            ? await activityReader.ReadRecordedAsync(UserId, batch.DeviceId, span.From, span.To, max)
+            : null;
+
         var evaluation = _engine.Evaluate(UserId, _presence, batch.Pings);
         _highWaterMarkDirty |= evaluation.Accepted > 0;
         ZonesMetrics.PingsEvaluated.Add(evaluation.Accepted);
@@ -96,30 +102,20 @@ public sealed partial class UserGrain(
         }
 
         await ScheduleDwell();
-        if (batch.Resent && evaluation.Ignored > 0 && ResentBatch.IgnoredSpan(batch.Pings, markBefore) is { } span)
+        if (recorded is not null)
         {
-            return await AnswerResent(batch, evaluation, span);
+            ZonesMetrics.ResentEventsAnswered.Add(recorded.Total);
+            return ResentBatch.Answer(evaluation, recorded, max);
         }
 
         // The earliest transitions, in evaluation order, up to the bound; all of them are stored already.
-        var events = new ZoneEvent[Math.Min(evaluation.Transitions.Count, limits.Value.MaxEventsPerAnswer)];
+        var events = new ZoneEvent[Math.Min(evaluation.Transitions.Count, max)];
         for (var i = 0; i < events.Length; i++)
         {
             events[i] = evaluation.Transitions[i].Event;
         }
 
         return new LocationReport(evaluation.Accepted, evaluation.Ignored, events, evaluation.Transitions.Count - events.Length);
-    }
-
-    /// <summary>A resent batch (<see cref="LocationBatch.Resent"/>) whose earlier attempt may have been applied: its
-    /// already evaluated pings are answered with the events stored for them (committed before that attempt could
-    /// answer), so the client is told what its batch caused even though this attempt ignored those pings.</summary>
-    async Task<LocationReport> AnswerResent(LocationBatch batch, Evaluation evaluation, (long From, long To) span)
-    {
-        var max = limits.Value.MaxEventsPerAnswer;
-        var recorded = await activityReader.ReadRecordedAsync(UserId, batch.DeviceId, span.From, span.To, max);
-        ZonesMetrics.ResentEventsAnswered.Add(recorded.Total);
-        return ResentBatch.Answer(evaluation, recorded, max);
     }
 
     public async Task<Zone> CreateZone(ZoneDefinition definition)

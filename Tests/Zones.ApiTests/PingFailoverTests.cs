@@ -52,6 +52,19 @@ public sealed class PingFailoverTests
     }
 
     [Fact]
+    public async Task A_streamed_batch_sent_again_is_not_marked_since_nobody_reads_its_answer()
+    {
+        _losses.GatewayLost();
+        _grains.User(UserId).LostAnswers = 1;
+
+        await LocationsApi.Report(FakeCluster.Create(_grains), _losses, UserId, Batch(), answerStored: false);
+
+        // Unmarked, the resend costs the grain no read of the activity log.
+        Assert.Equal([false], _grains.User(UserId).Batches.Select(b => b.Resent));
+        Assert.Single(_grains.User(UserId).Lost);
+    }
+
+    [Fact]
     public async Task After_a_silo_loss_a_batch_that_gets_no_answer_fails_with_unavailable_after_one_patient_attempt()
     {
         _grains.User(UserId).LostAnswers = 100;
