@@ -295,6 +295,36 @@ public sealed class ActivityReaderTests(PostgresDatabaseFixture db) : IClassFixt
         Assert.Equal("cursor", Assert.Single(error.Details).Field);
     }
 
+    [Fact]
+    public async Task A_resend_reads_its_device_s_events_in_the_span_keeping_ties_at_the_limit_and_counting_them_all()
+    {
+        var user = Guid.NewGuid();
+        var t0 = TestData.Now - 3_600_000;
+        ActivityRecord[] records =
+        [
+            TestData.Activity(user, type: ActivityTypes.Enter, timestamp: t0),
+            TestData.Activity(user, type: ActivityTypes.Exit, timestamp: t0 + 1_000),
+            TestData.Activity(user, type: ActivityTypes.Enter, timestamp: t0 + 1_000), // ties with the exit
+            TestData.Activity(user, type: ActivityTypes.Exit, timestamp: t0 + 2_000),
+            TestData.Activity(user, type: ActivityTypes.Enter, timestamp: t0 + 1_500, deviceId: "tablet"),
+            TestData.Activity(user, type: ActivityTypes.Dwell, timestamp: t0 + 1_500, deviceId: null),
+            TestData.Activity(user, type: ActivityTypes.Enter, timestamp: t0 + 9_000), // after the span
+        ];
+        await using (var writer = new ActivityWriter(db.DataSource))
+        {
+            await writer.WriteAsync(records);
+        }
+
+        var limited = await _reader.ReadRecordedAsync(user, "phone-1", t0, t0 + 2_000, limit: 2);
+        var withoutDevice = await _reader.ReadRecordedAsync(user, null, t0, t0 + 2_000, limit: 10);
+
+        // The limit-th row (t0 + 1 s) ties with another: both are kept, so the grain can order ties before it cuts.
+        Assert.Equal([t0, t0 + 1_000, t0 + 1_000], limited.Events.Select(e => e.Timestamp));
+        Assert.Equal(4, limited.Total);
+        Assert.Equal([records[5].Event.Id], withoutDevice.Events.Select(e => e.Id));
+        Assert.Equal(1, withoutDevice.Total);
+    }
+
     private async Task<IReadOnlyList<ZoneEvent>> QueryAsync(Guid user, ActivityQuery query) =>
         (await _reader.QueryAsync(user, query)).Items;
 }
