@@ -96,7 +96,8 @@ public static class LocationsApi
         var patient = false;
         // Every attempt after the first is marked: the one before it may have been applied, its answer lost, and the
         // grain then answers the pings it finds already evaluated with their stored events (LocationBatch.Resent).
-        var resent = batch;
+        // Made on the first resend only: a first attempt allocates nothing for it.
+        LocationBatch? resend = null;
         for (var attempt = 1; ; attempt++)
         {
             var left = RetryBudget.TotalMilliseconds - (Environment.TickCount64 - started);
@@ -107,7 +108,8 @@ public static class LocationsApi
             var token = deadline?.Token ?? losses.PingsInFlight;
             try
             {
-                var report = await grain.ReportLocations(resent, token);
+                var report = await grain.ReportLocations(
+                    attempt == 1 ? batch : (resend ??= answerStored ? batch with { Resent = true } : batch), token);
                 ZonesMetrics.EventsReturned(report.Events);
                 return report;
             }
@@ -130,7 +132,6 @@ public static class LocationsApi
                         // measured 10 such 503s). One last attempt gets PatientTimeout.
                         patient = true;
                         ZonesMetrics.PingBatchRetried();
-                        resent = answerStored ? batch with { Resent = true } : batch;
                         continue;
                     }
 
@@ -140,7 +141,6 @@ public static class LocationsApi
                 }
 
                 ZonesMetrics.PingBatchRetried();
-                resent = answerStored ? batch with { Resent = true } : batch;
                 await Task.Delay(Backoff(attempt));
             }
         }

@@ -5,7 +5,7 @@ namespace Zones.Silo.Postgres;
 
 /// <summary>Keeps <c>users.streak</c> current: it wraps the <see cref="ActivityWriter"/> and hands it, with each write, the
 /// UTC days of its activities that this silo has not recorded yet for the user; the writer records them through
-/// <c>zones_record_active_days</c> (migration 0005) in the same transaction as the activities, so the streak is
+/// <c>zones_record_active_days</c> (migration 0005; its row locks 0008) in the same transaction as the activities, so the streak is
 /// exactly as durable as they are and costs no round trip of its own. A per-silo cache of the last day recorded per
 /// user makes that one small UPDATE per user per day; every other write costs a dictionary lookup. The update is
 /// idempotent, so a replayed batch or a second silo's cache changes nothing.</summary>
