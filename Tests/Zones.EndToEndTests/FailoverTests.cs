@@ -13,6 +13,7 @@ public sealed class ThreeSiloCluster : LocalCluster
 }
 
 /// <summary>A silo killed under steady load (issue 8, item 3), and a silo paused as a long GC pause would.</summary>
+[Collection(Drills.Name)]
 public sealed class FailoverTests(ThreeSiloCluster cluster, ITestOutputHelper output) : IClassFixture<ThreeSiloCluster>
 {
     const double Lat = 52.5200, Lon = 13.4050;
@@ -101,6 +102,7 @@ public sealed class FailoverTests(ThreeSiloCluster cluster, ITestOutputHelper ou
 }
 
 /// <summary>The other side of fast failure detection (issue 8, item 3): a silo that is only paused.</summary>
+[Collection(Drills.Name)]
 public sealed class SiloPauseTests(ThreeSiloCluster cluster, ITestOutputHelper output) : IClassFixture<ThreeSiloCluster>
 {
     const double Lat = 52.5200, Lon = 13.4050;

@@ -20,8 +20,13 @@ public sealed class OutageCluster : LocalCluster
     protected override async Task<(string Postgres, string Redis)> ProvideServersAsync()
     {
         (_postgresPort, _redisPort) = (FreePort(), FreePort());
-        // The postgres OS user must traverse into the folder (the data directory itself stays private).
-        await LibAsync($"chmod 755 {_servers} && pg_init {PostgresData} trust && pg_tune_for_tests {PostgresData}");
+        // The postgres OS user must traverse into the folder (the data directory itself stays private). The tests
+        // crash this server (stop -m immediate), so a commit must have reached the kernel before it returns:
+        // synchronous_commit stays on (fsync stays off: the machine itself does not crash). With it off, a zone
+        // created just before the crash was sometimes gone after recovery, and the crossing resent after it
+        // answered no event.
+        await LibAsync($"chmod 755 {_servers} && pg_init {PostgresData} trust && pg_tune_for_tests {PostgresData}"
+            + $" && echo 'synchronous_commit = on' >> {PostgresData}/postgresql.conf");
         await StartPostgresAsync();
         await StartRedisAsync();
         return ($"Host=127.0.0.1;Port={_postgresPort};Username=postgres;Database=postgres", $"127.0.0.1:{_redisPort}");

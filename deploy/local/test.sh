@@ -160,11 +160,18 @@ failed_tests() {
       print "  FAILED " text(name); failing = 1; lines = 0
     }
     failing && /<Message>/ { inmessage = 1; sub(/.*<Message>/, "") }
+    # The first lines and the last ones of each message: an assertion that carries a drill report has its
+    # verdict at one end and the figures at the other.
     failing && inmessage {
       done = sub(/<\/Message>.*/, "")
-      if (lines < 12) print "    " text($0)
-      lines++
-      if (done) { inmessage = 0; failing = 0 }
+      buf[lines++] = "    " text($0)
+      if (done) {
+        for (i = 0; i < lines; i++) {
+          if (i < 8 || i >= lines - 40) print buf[i]
+          else if (i == 8) print "    [" (lines - 48) " lines left out]"
+        }
+        inmessage = 0; failing = 0
+      }
     }
     /<\/UnitTestResult>/ { failing = 0; inmessage = 0 }
   ' "$1"
