@@ -60,8 +60,6 @@ public static partial class ClusterClientExtensions
             // with a killed silo are not waited for that long (SiloLossWatch): ping batches in flight when a
             // gateway connection closes are resent (LocationsApi.Report); other calls fail 2 s later with 503.
             client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(10));
-            // Orleans:Sockets (IOQueueCount, NoDelay, ...): how the client's connections to the gateways are served.
-            client.Services.AddOptions<Orleans.Networking.Shared.SocketConnectionOptions>().BindConfiguration("Orleans:Sockets");
             client.Services.AddSingleton<IClusterConnectionStatusObserver>(sp => sp.GetRequiredService<SiloLossWatch>());
             client.AddOutgoingGrainCallFilter<AbandonOnSiloLoss>();
             client.UseConnectionRetryFilter<RetryUntilStopped>();

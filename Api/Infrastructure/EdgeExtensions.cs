@@ -11,8 +11,6 @@ public static class EdgeExtensions
     public static WebApplicationBuilder AddZonesEdge(this WebApplicationBuilder builder)
     {
         builder.Services.ConfigureHttpJsonOptions(o => ZonesJson.Apply(o.SerializerOptions));
-        // Sockets (IOQueueCount, UnsafePreferInlineScheduling, ...): how Kestrel's socket transport hands work on.
-        builder.Services.AddOptions<Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets.SocketTransportOptions>().BindConfiguration("Sockets");
         builder.AddZonesSecurity();
         return builder;
     }

@@ -109,8 +109,6 @@ public static class SiloHostExtensions
             silo.AddZonesStorage(postgres);
             silo.Configure<ClusterMembershipOptions>(ConfigureFastFailureDetection);
             silo.Configure<GrainCollectionOptions>(o => o.CollectionAge = settings.GrainCollectionAge);
-            // Orleans:Sockets (IOQueueCount, NoDelay, ...): how silo-to-silo and gateway connections are served.
-            silo.Services.AddOptions<Orleans.Networking.Shared.SocketConnectionOptions>().BindConfiguration("Orleans:Sockets");
             silo.AddZonesOrleansDashboard(builder.Configuration);
         });
         return builder;
