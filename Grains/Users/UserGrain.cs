@@ -91,6 +91,12 @@ public sealed partial class UserGrain(
         var recorded = batch.Resent && ResentBatch.IgnoredSpan(batch.Pings, _presence.HighWaterMark) is { } span
             ? await activityReader.ReadRecordedAsync(UserId, batch.DeviceId, span.From, span.To, max)
             : null;
+        if (recorded is { Events.Count: > 0 })
+        {
+            // The attempt that stored them may have died with its silo between the commit and the push: push them
+            // again (a client that got them already drops the ids it has), before this attempt's own, in order.
+            PublishRecorded(recorded.Events);
+        }
 
         var evaluation = _engine.Evaluate(UserId, _presence, batch.Pings);
         _highWaterMarkDirty |= evaluation.Accepted > 0;
@@ -297,6 +303,21 @@ public sealed partial class UserGrain(
         {
             _ = ObservePublish(publishing, UserId, pushed.Count, logger);
         }
+    }
+
+    /// <summary>Pushes stored events a resent batch answers, as their zones' <c>notificationOption</c> selects them now;
+    /// an event of a zone deleted since is not pushed.</summary>
+    void PublishRecorded(IReadOnlyList<ZoneEvent> recorded)
+    {
+        var transitions = new List<Transition>(recorded.Count);
+        foreach (var stored in ResentBatch.InEngineOrder(recorded))
+        {
+            var push = _engine.TryGetZone(stored.ZoneId, out var zone)
+                && NotificationOptions.Pushes(zone.Definition.NotificationOption, stored.Type);
+            transitions.Add(new Transition(stored, push));
+        }
+
+        Publish(transitions);
     }
 
     static async Task ObservePublish(Task publishing, Guid userId, int count, ILogger logger)

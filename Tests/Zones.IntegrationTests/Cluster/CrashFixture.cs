@@ -3,7 +3,10 @@ using Orleans.Configuration;
 using Orleans.Hosting;
 using Orleans.TestingHost;
 using Zones.Activities;
+using Zones.Geofencing;
 using Zones.IntegrationTests.Infrastructure;
+using Zones.Realtime;
+using Zones.Silo.Realtime;
 using Zones.Silo.Hosting;
 using Zones.Silo.Postgres;
 using Zones.Users;
@@ -21,6 +24,9 @@ public abstract class CrashClusterFixture : IAsyncLifetime
 
     public CrashSwitch Faults { get; } = new();
 
+    /// <summary>The events the silos pushed, per user, in the order they were handed to the backplane.</summary>
+    public PushLog Pushes { get; } = new();
+
     public InProcessTestCluster Cluster { get; private set; } = null!;
 
     public TestDatabase Database => _database ?? throw new InvalidOperationException("not started");
@@ -33,6 +39,7 @@ public abstract class CrashClusterFixture : IAsyncLifetime
         _database = await TestDatabase.CreateAsync(migrate: true);
         var postgres = _database.ConnectionString;
         var faults = Faults;
+        var pushes = Pushes;
 
         var builder = new InProcessTestClusterBuilder(SiloCount);
         builder.ConfigureSiloHost((_, host) =>
@@ -41,6 +48,9 @@ public abstract class CrashClusterFixture : IAsyncLifetime
             host.Services.AddSingleton<IActivityWriter>(sp =>
                 new FaultInjectingActivityWriter(sp.GetRequiredService<ActivityWriter>(), faults));
             host.Services.AddZonesGrainServices(postgres, redis);
+            // Registered after them: every push still goes to the backplane, and the tests see which were made.
+            host.Services.AddSingleton<IZoneEventPublisher>(sp =>
+                new RecordingPublisher(ActivatorUtilities.CreateInstance<SignalRZoneEventPublisher>(sp), pushes));
         });
         builder.ConfigureSilo((_, silo) =>
         {
@@ -87,4 +97,42 @@ public sealed class FaultClusterCollection : ICollectionFixture<FaultClusterFixt
 public sealed class SiloKillClusterCollection : ICollectionFixture<SiloKillClusterFixture>
 {
     public const string Name = "zones silo kill cluster";
+}
+
+/// <summary>What <see cref="RecordingPublisher"/> saw: the ids pushed to each user, in order.</summary>
+public sealed class PushLog
+{
+    readonly System.Collections.Concurrent.ConcurrentDictionary<Guid, List<Guid>> _pushed = new();
+
+    public void Add(Guid userId, IEnumerable<Guid> ids)
+    {
+        var list = _pushed.GetOrAdd(userId, _ => []);
+        lock (list)
+        {
+            list.AddRange(ids);
+        }
+    }
+
+    public IReadOnlyList<Guid> For(Guid userId)
+    {
+        if (!_pushed.TryGetValue(userId, out var list))
+        {
+            return [];
+        }
+
+        lock (list)
+        {
+            return [.. list];
+        }
+    }
+}
+
+/// <summary>Notes each push in a <see cref="PushLog"/>, then makes it.</summary>
+public sealed class RecordingPublisher(IZoneEventPublisher inner, PushLog log) : IZoneEventPublisher
+{
+    public Task PublishAsync(Guid userId, IReadOnlyList<ZoneEvent> events, CancellationToken cancellationToken = default)
+    {
+        log.Add(userId, events.Select(e => e.Id));
+        return inner.PublishAsync(userId, events, cancellationToken);
+    }
 }

@@ -89,6 +89,27 @@ public sealed class ExactlyOnceTests(FaultClusterFixture fixture)
     }
 
     [Fact]
+    public async Task A_batch_resent_after_its_answer_was_lost_pushes_the_stored_events_the_lost_attempt_never_pushed()
+    {
+        // The silo died between the commit and the push: a listening client would never hear of the enter, and has no
+        // reconnect to make it catch up (its hub connection is on an Api node that is fine).
+        var (user, userId, zone, enterId, exitId) = await NewVisitorOfAAsync(fixture.Client);
+        fixture.Faults.CrashAfterCommit(userId);
+        await Assert.ThrowsAnyAsync<Exception>(() => user.ReportLocations(Batch(Away(0), InsideA(1))));
+        Assert.Empty(fixture.Pushes.For(userId));
+
+        var resent = await user.ReportLocations(Batch(Away(0), InsideA(1), Away(3)) with { Resent = true });
+
+        // The stored enter is pushed with the answer that carries it, before the exit this attempt caused.
+        Assert.Equal([enterId, exitId], resent.Events.Select(e => e.Id));
+        Assert.Equal([enterId, exitId], fixture.Pushes.For(userId));
+
+        // A first attempt of the same pings reads nothing and pushes nothing.
+        Assert.Empty((await user.ReportLocations(Batch(Away(0), InsideA(1)))).Events);
+        Assert.Equal([enterId, exitId], fixture.Pushes.For(userId));
+    }
+
+    [Fact]
     public async Task After_a_crash_a_later_ping_inside_reports_no_second_enter()
     {
         // The phone never resends the batch whose answer it lost; its next ping is inside the same zone.
